@@ -1,0 +1,68 @@
+package msgport
+
+import "github.com/seed01aa7ee5/msgport/internal/registry"
+
+// Bus is where broadcast channels of the same name meet. The default bus
+// joins the channels of one process; natsbus joins processes and machines.
+// To write another (Redis, a test double), implement the two methods below:
+// BroadcastChannel subscribes when it starts receiving and publishes on
+// PostMessage.
+type Bus interface {
+	// Subscribe adds sub to the channel called name: from when Subscribe
+	// returns until cancel is called, sub receives every message published
+	// to name by any other subscriber, in each publisher's order. A
+	// Publish already under way when cancel is called may still reach sub;
+	// none that starts after cancel returns does. An error means sub was not
+	// added.
+	Subscribe(name string, sub Subscriber) (cancel func(), err error)
+
+	// Publish delivers msg to every subscriber of name except from (which
+	// may or may not be subscribed), on this bus and wherever the bus
+	// reaches. msg is already a private clone; it must not be modified, and
+	// is the same value for every subscriber (each clones its own copy).
+	// Publish must not block on a slow subscriber and must be safe for
+	// concurrent use.
+	Publish(name string, from Subscriber, msg any) error
+}
+
+// Subscriber is the receiving end of a BroadcastChannel, as a Bus sees it.
+// Its methods are safe for concurrent use and do not block.
+type Subscriber interface {
+	// Deliver queues msg for the channel. It does not keep or modify msg:
+	// the channel takes its own clone.
+	Deliver(msg any)
+	// DeliverError reports a message for the channel that could not be
+	// received (for instance, not decoded); the channel fires
+	// "messageerror" with err as Data.
+	DeliverError(err error)
+}
+
+// LocalBus is a Bus inside one process: Publish hands the message to every
+// other subscriber of the name directly. Channels made without WithBus share
+// one LocalBus; make another for an isolated group (tests, tenants).
+type LocalBus struct {
+	reg registry.Registry[Subscriber]
+}
+
+// defaultBus is the process-wide bus of channels made without WithBus.
+var defaultBus = new(LocalBus)
+
+// NewLocalBus returns a new, empty in-process bus.
+func NewLocalBus() *LocalBus { return new(LocalBus) }
+
+// Subscribe implements Bus. It never fails.
+func (b *LocalBus) Subscribe(name string, sub Subscriber) (func(), error) {
+	b.reg.Add(name, sub)
+	return func() { b.reg.Remove(name, sub) }, nil
+}
+
+// Publish implements Bus: it calls Deliver on every other subscriber of name,
+// in the calling goroutine, holding no lock. It never fails.
+func (b *LocalBus) Publish(name string, from Subscriber, msg any) error {
+	for _, s := range b.reg.Members(name) {
+		if s != from {
+			s.Deliver(msg)
+		}
+	}
+	return nil
+}

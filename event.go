@@ -1,0 +1,24 @@
+package msgport
+
+// Event is what a listener receives. Type is "message", "messageerror" or
+// "close" (and "error" for a Worker).
+type Event struct {
+	Type string
+}
+
+// MessageEvent carries a message to "message" and "messageerror" listeners.
+//
+// For "message", Data is the structured clone of what the sender posted and
+// Ports holds the ports that were transferred with it, in transfer-list
+// order. For "messageerror", Data is an error: a *PanicError when a
+// "message" listener panicked, or a decoding error from a Bus. Listeners
+// added with AddEventListener("close", …) also receive a MessageEvent, whose
+// Data and Ports are nil.
+//
+// Each listener of one message receives the same *MessageEvent; the receiver
+// owns Data, which shares no mutable memory with the sender.
+type MessageEvent struct {
+	Event
+	Data  any
+	Ports []*MessagePort
+}

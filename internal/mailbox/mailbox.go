@@ -1,0 +1,502 @@
+// Package mailbox is the queue and dispatcher behind msgport's ports and
+// broadcast channels: a FIFO of items, drained in batches by a goroutine that
+// exists only while a started mailbox has work, entangled in pairs for
+// MessageChannel and standing alone for BroadcastChannel.
+//
+// The two mailboxes of a pair share one mutex, so posting, closing and
+// transferring see one consistent picture of the pair. A Handler receives the
+// items, one at a time, on the dispatcher goroutine, then a single End call
+// once the mailbox is closed and drained.
+package mailbox
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+)
+
+// Handler receives what a mailbox dispatches. Its methods are called on the
+// dispatcher goroutine, never concurrently with each other for one mailbox.
+type Handler[T any] interface {
+	// Deliver handles one item.
+	Deliver(item T)
+	// End is called exactly once, after the last item, when the mailbox
+	// is closed (by its owner or, for a pair, by the peer) and drained.
+	End()
+}
+
+// State is where a mailbox is in its life.
+type State uint32
+
+const (
+	// Open accepts and dispatches items.
+	Open State = iota
+	// Ended belongs to a mailbox whose peer closed: nothing more arrives,
+	// what is queued is still dispatched, then End.
+	Ended
+	// Stopped belongs to a mailbox whose owner closed it: what is queued is
+	// dropped and End comes next.
+	Stopped
+	// Detached belongs to a mailbox that was moved (transferred) away; it
+	// will never dispatch again.
+	Detached
+)
+
+// Errors returned by mailbox operations.
+var (
+	// ErrEnded: the mailbox (or its pair) is closed or detached.
+	ErrEnded = errors.New("mailbox: ended")
+	// The move errors' texts are written to be shown to msgport's users
+	// as the reason of a DataCloneError.
+
+	// ErrSelf: a move names the posting mailbox itself.
+	ErrSelf = errors.New("the transfer list holds the posting port itself")
+	// ErrPeer: a move names the posting mailbox's peer.
+	ErrPeer = errors.New("the transfer list holds the posting port's entangled peer")
+	// ErrNotOpen: a move names a mailbox that is closed or detached.
+	ErrNotOpen = errors.New("the transfer list holds a closed or detached port")
+)
+
+// closedChan is returned by Done for mailboxes that are already finished.
+var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
+
+// maxSpare is the largest batch buffer kept for reuse once drained, so that
+// one burst does not pin memory for the life of an idle mailbox.
+const maxSpare = 4096
+
+// Mailbox is a FIFO of items with an on-demand dispatcher. The zero value is
+// not usable; make one with New or Pair.
+type Mailbox[T any] struct {
+	mu   *sync.Mutex // guards the fields below; shared by the two of a pair
+	h    Handler[T]
+	peer *Mailbox[T] // the entangled mailbox, nil when unpaired or disentangled
+
+	state atomic.Uint32 // a State; written under mu, read anywhere
+	halt  atomic.Bool   // Stopped or Detached: the dispatcher delivers no more
+
+	items []T // queue: items[head:] are waiting
+	head  int
+	spare []T // the previous batch's buffer, for reuse
+
+	capacity int // 0: unbounded
+	waiting  int // queued + taken by the dispatcher but not begun; kept when capacity > 0
+
+	started  bool // dispatch of items is enabled
+	running  bool // a dispatcher goroutine owns delivery
+	held     bool // waiting for a detached predecessor's dispatcher to hand back its batch
+	endFired bool // End has been called or is being called
+	finished bool // no more dispatch will ever happen: done is (or will be) closed
+
+	movedTo *Mailbox[T] // for Detached: where its remaining batch goes
+
+	avail chan struct{} // closed when items arrive or the state changes (Take waits on it)
+	space chan struct{} // closed when room frees or the state changes (Post waits on it)
+	done  chan struct{} // closed when finished; made on demand
+}
+
+// New returns an unpaired mailbox that dispatches to h. Items are added
+// with Push.
+func New[T any](h Handler[T]) *Mailbox[T] {
+	return &Mailbox[T]{mu: new(sync.Mutex), h: h}
+}
+
+// Pair returns two entangled mailboxes sharing one mutex: what one Posts,
+// the other dispatches. capacity bounds each direction (0: unbounded).
+func Pair[T any](capacity int, h1, h2 Handler[T]) (*Mailbox[T], *Mailbox[T]) {
+	mu := new(sync.Mutex)
+	a := &Mailbox[T]{mu: mu, h: h1, capacity: capacity}
+	b := &Mailbox[T]{mu: mu, h: h2, capacity: capacity}
+	a.peer, b.peer = b, a
+	return a, b
+}
+
+// State reports the mailbox's state without locking.
+func (m *Mailbox[T]) State() State { return State(m.state.Load()) }
+
+// Halted reports whether the mailbox was stopped by its owner or detached:
+// from then on no new delivery may begin. It does not lock.
+func (m *Mailbox[T]) Halted() bool { return m.halt.Load() }
+
+// Entangled reports whether m and o are the two ends of one open pair.
+func (m *Mailbox[T]) Entangled(o *Mailbox[T]) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.peer == o && o != nil
+}
+
+// Start enables dispatch of items. It does not block.
+func (m *Mailbox[T]) Start() {
+	m.mu.Lock()
+	m.started = true
+	spawn := m.kickLocked()
+	m.mu.Unlock()
+	if spawn {
+		go m.run()
+	}
+}
+
+// Push adds item to m's own queue (for unpaired mailboxes). It returns
+// ErrEnded if m is not open. It does not block.
+func (m *Mailbox[T]) Push(item T) error {
+	m.mu.Lock()
+	if m.State() != Open {
+		m.mu.Unlock()
+		return ErrEnded
+	}
+	spawn := m.pushLocked(item)
+	m.mu.Unlock()
+	if spawn {
+		go m.run()
+	}
+	return nil
+}
+
+// Post adds item to the peer's queue. When the peer's queue is bounded and
+// full, Post blocks until there is room, the pair closes (ErrEnded) or ctx
+// is done (ctx.Err()); in both failure cases nothing is enqueued. If mv is
+// not nil its moves are applied atomically with the enqueue: either both
+// happen or neither.
+func (m *Mailbox[T]) Post(ctx context.Context, item T, mv *Moves[T]) error {
+	if mv != nil {
+		moveMu.Lock()
+	}
+	m.mu.Lock()
+	for {
+		p := m.peer
+		if m.State() != Open || p == nil {
+			m.unlockPost(mv)
+			return ErrEnded
+		}
+		if p.capacity > 0 && p.waiting >= p.capacity {
+			ch := p.spaceLocked()
+			m.unlockPost(mv)
+			select {
+			case <-ch:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			if mv != nil {
+				moveMu.Lock()
+			}
+			m.mu.Lock()
+			continue
+		}
+		if mv != nil {
+			if err := mv.applyLocked(m); err != nil {
+				m.unlockPost(mv)
+				return err
+			}
+		}
+		spawn := p.pushLocked(item)
+		m.unlockPost(mv)
+		if spawn {
+			go p.run()
+		}
+		return nil
+	}
+}
+
+func (m *Mailbox[T]) unlockPost(mv *Moves[T]) {
+	m.mu.Unlock()
+	if mv != nil {
+		moveMu.Unlock()
+	}
+}
+
+// Close closes m by its owner's choice: queued items are dropped, no new
+// delivery begins, and End is dispatched next. For a pair, the peer stops
+// accepting items and gets End after its queue drains. Close is idempotent,
+// does not block, and does nothing on a detached mailbox.
+func (m *Mailbox[T]) Close() {
+	m.mu.Lock()
+	switch m.State() {
+	case Stopped, Detached:
+		m.mu.Unlock()
+		return
+	}
+	m.setStateLocked(Stopped)
+	if m.capacity > 0 {
+		m.waiting -= len(m.items) - m.head
+	}
+	clear(m.items)
+	m.items, m.head = m.items[:0], 0
+	m.wakeLocked()
+	var spawnPeer *Mailbox[T]
+	if p := m.peer; p != nil {
+		m.peer, p.peer = nil, nil
+		p.setStateLocked(Ended)
+		p.wakeLocked()
+		if p.kickLocked() {
+			spawnPeer = p
+		}
+	}
+	spawn := m.kickLocked()
+	m.mu.Unlock()
+	if spawn {
+		go m.run()
+	}
+	if spawnPeer != nil {
+		go spawnPeer.run()
+	}
+}
+
+// Take removes and returns the next queued item, whether or not m is
+// started, without dispatching it. It blocks until an item is there, m is
+// closed and drained or detached (ErrEnded), or ctx is done (ctx.Err()).
+func (m *Mailbox[T]) Take(ctx context.Context) (T, error) {
+	m.mu.Lock()
+	for {
+		if item, ok, spawn := m.popLocked(); ok {
+			m.mu.Unlock()
+			if spawn {
+				go m.run()
+			}
+			return item, nil
+		}
+		if m.State() != Open && !m.held {
+			m.mu.Unlock()
+			var zero T
+			return zero, ErrEnded
+		}
+		ch := m.availLocked()
+		m.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			var zero T
+			return zero, ctx.Err()
+		}
+		m.mu.Lock()
+	}
+}
+
+// TryTake removes and returns the next queued item if there is one. It
+// never blocks.
+func (m *Mailbox[T]) TryTake() (T, bool) {
+	m.mu.Lock()
+	item, ok, spawn := m.popLocked()
+	m.mu.Unlock()
+	if spawn {
+		go m.run()
+	}
+	return item, ok
+}
+
+// Done returns a channel that is closed once m will dispatch nothing more:
+// after End has returned, or once m is detached.
+func (m *Mailbox[T]) Done() <-chan struct{} {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.finished && m.done == nil {
+		return closedChan
+	}
+	if m.done == nil {
+		m.done = make(chan struct{})
+	}
+	return m.done
+}
+
+// setStateLocked records a new state, raising halt for the states in
+// which no new delivery may begin.
+func (m *Mailbox[T]) setStateLocked(s State) {
+	m.state.Store(uint32(s))
+	if s == Stopped || s == Detached {
+		m.halt.Store(true)
+	}
+}
+
+// pushLocked enqueues item and reports whether the caller must start the
+// dispatcher (after unlocking).
+func (m *Mailbox[T]) pushLocked(item T) bool {
+	m.items = append(m.items, item)
+	if m.capacity > 0 {
+		m.waiting++
+	}
+	if m.avail != nil {
+		close(m.avail)
+		m.avail = nil
+	}
+	return m.kickLocked()
+}
+
+// popLocked dequeues the head item, if any is available to take. spawn
+// reports whether the caller must start the dispatcher: taking the last item
+// of an ended mailbox makes its End due.
+func (m *Mailbox[T]) popLocked() (item T, ok, spawn bool) {
+	if m.held || m.head == len(m.items) {
+		return item, false, false
+	}
+	item = m.items[m.head]
+	var zero T
+	m.items[m.head] = zero
+	m.head++
+	if m.head == len(m.items) {
+		m.items, m.head = m.items[:0], 0
+	}
+	m.freeLocked(1)
+	return item, true, m.kickLocked()
+}
+
+// freeLocked accounts for n items leaving the bounded queue and wakes
+// posters waiting for room.
+func (m *Mailbox[T]) freeLocked(n int) {
+	if m.capacity == 0 {
+		return
+	}
+	m.waiting -= n
+	if m.space != nil {
+		close(m.space)
+		m.space = nil
+	}
+}
+
+// wakeLocked wakes everybody waiting on m, so they look at its new state.
+func (m *Mailbox[T]) wakeLocked() {
+	if m.avail != nil {
+		close(m.avail)
+		m.avail = nil
+	}
+	if m.space != nil {
+		close(m.space)
+		m.space = nil
+	}
+}
+
+func (m *Mailbox[T]) availLocked() chan struct{} {
+	if m.avail == nil {
+		m.avail = make(chan struct{})
+	}
+	return m.avail
+}
+
+func (m *Mailbox[T]) spaceLocked() chan struct{} {
+	if m.space == nil {
+		m.space = make(chan struct{})
+	}
+	return m.space
+}
+
+// endDueLocked reports whether End should be dispatched now.
+func (m *Mailbox[T]) endDueLocked() bool {
+	s := m.State()
+	return (s == Ended || s == Stopped) && !m.endFired && !m.held && m.head == len(m.items)
+}
+
+// kickLocked reports whether a dispatcher must be started, and if so marks
+// it running: the caller starts it after unlocking.
+func (m *Mailbox[T]) kickLocked() bool {
+	if m.running || m.held || m.State() == Detached {
+		return false
+	}
+	if (m.started && m.head < len(m.items)) || m.endDueLocked() {
+		m.running = true
+		return true
+	}
+	return false
+}
+
+// finishLocked marks m as done dispatching forever.
+func (m *Mailbox[T]) finishLocked() {
+	m.finished = true
+	if m.done != nil {
+		close(m.done)
+	}
+}
+
+// run is the dispatcher: it drains the queue in batches, swapping the
+// queue's buffer out under one lock acquisition per batch, and exits as
+// soon as there is nothing to do.
+func (m *Mailbox[T]) run() {
+	var batch []T
+	for {
+		m.mu.Lock()
+		if batch != nil && cap(batch) <= maxSpare {
+			m.spare = batch[:0]
+		}
+		batch = nil
+		if m.State() == Detached {
+			if m.movedTo != nil {
+				m.handBackLocked(nil)
+			}
+			m.running = false
+			m.finishLocked()
+			m.mu.Unlock()
+			return
+		}
+		if m.started && !m.held && m.head < len(m.items) {
+			batch = m.items[m.head:]
+			m.items, m.head, m.spare = m.spare, 0, nil
+			m.mu.Unlock()
+			m.deliver(batch)
+			continue
+		}
+		if m.endDueLocked() {
+			m.endFired = true
+			m.mu.Unlock()
+			m.h.End()
+			m.mu.Lock()
+			m.running = false
+			m.finishLocked()
+			m.mu.Unlock()
+			return
+		}
+		m.running = false
+		m.mu.Unlock()
+		return
+	}
+}
+
+// deliver hands a batch to the handler, one item at a time, stopping as soon
+// as m is halted: a stopped mailbox drops the rest, a detached one hands it
+// to its successor.
+func (m *Mailbox[T]) deliver(batch []T) {
+	var zero T
+	for i := range batch {
+		if m.halt.Load() {
+			m.mu.Lock()
+			if m.State() == Detached {
+				m.handBackLocked(batch[i:])
+			} else {
+				m.freeLocked(len(batch) - i)
+			}
+			m.mu.Unlock()
+			clear(batch[i:])
+			return
+		}
+		if m.capacity > 0 {
+			m.mu.Lock()
+			m.freeLocked(1)
+			m.mu.Unlock()
+		}
+		m.h.Deliver(batch[i])
+		batch[i] = zero
+	}
+}
+
+// handBackLocked gives the items a detached mailbox's dispatcher still held
+// to the live mailbox it was moved to (following further moves), in front of
+// what is queued there, and releases that mailbox's hold.
+func (m *Mailbox[T]) handBackLocked(rest []T) {
+	to := m.movedTo
+	m.movedTo = nil
+	for to.State() == Detached {
+		to = to.movedTo
+	}
+	switch to.State() {
+	case Stopped:
+		to.freeLocked(len(rest))
+	default:
+		if len(rest) > 0 {
+			items := make([]T, 0, len(rest)+len(to.items)-to.head)
+			items = append(items, rest...)
+			to.items = append(items, to.items[to.head:]...)
+			to.head = 0
+		}
+	}
+	to.held = false
+	to.wakeLocked()
+	if to.kickLocked() {
+		go to.run()
+	}
+}
