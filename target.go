@@ -183,6 +183,10 @@ func (t *target) fire(idx int, ev *MessageEvent, halted func() bool) {
 		if l.removed.Load() {
 			continue
 		}
+		if l.ctx != nil && l.ctx.Err() != nil {
+			t.remove(idx, l) // its AfterFunc may not have run yet
+			continue
+		}
 		if l.once {
 			if !l.removed.CompareAndSwap(false, true) {
 				continue
