@@ -3,8 +3,8 @@ package msgport_test
 import (
 	"bytes"
 	"errors"
-	"log/slog"
 	"io"
+	"log/slog"
 	"strings"
 	"sync"
 	"testing"
