@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -150,4 +151,44 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// A listener that ends its goroutine (runtime.Goexit, as t.FailNow does)
+// does not stall the port: dispatch carries on.
+func TestGoexitInListenerDoesNotStallThePort(t *testing.T) {
+	c := msgport.NewMessageChannel()
+	closeAll(t, c)
+	r := newRecorder()
+	c.Port2.AddEventListener("message", func(e *msgport.MessageEvent) {
+		if e.Data == 1 {
+			runtime.Goexit()
+		}
+	})
+	c.Port2.AddEventListener("message", r.fn)
+	c.Port2.AddEventListener("close", r.fn)
+	c.Port2.Start()
+	post(t, c.Port1, 1)
+	post(t, c.Port1, 2)
+	c.Port1.Close()
+	if e := r.next(t); e.Data != 2 {
+		t.Fatalf("after Goexit got %s %v, want message 2", e.Type, e.Data)
+	}
+	if e := r.next(t); e.Type != "close" {
+		t.Fatalf("got %s, want close", e.Type)
+	}
+}
+
+// A panicking error hook is logged, not fatal.
+func TestPanickingHook(t *testing.T) {
+	var buf syncBuffer
+	old := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(&buf, nil)))
+	defer slog.SetDefault(old)
+	c := msgport.NewMessageChannel(msgport.WithErrorHandler(func(error) { panic("hook") }))
+	c.Port1.SetOnClose(func(*msgport.Event) { panic("close") })
+	c.Port1.Close()
+	await(t, c.Port1.Done(), "close")
+	if !strings.Contains(buf.String(), "hook") {
+		t.Fatalf("hook panic not logged: %q", buf.String())
+	}
 }

@@ -204,7 +204,7 @@ func (t *target) fire(idx int, ev *MessageEvent, halted func() bool) {
 			if idx == 0 {
 				t.fire(1, &MessageEvent{Event: Event{Type: typeMessageError}, Data: p}, halted)
 			} else {
-				t.onError(p)
+				t.report(p)
 			}
 		}
 	}
@@ -220,6 +220,16 @@ func (t *target) call(fn func(*MessageEvent), ev *MessageEvent) (pe *PanicError)
 	t.starting.Store(false)
 	fn(ev)
 	return nil
+}
+
+// report hands err to the error hook; a hook that panics is logged instead.
+func (t *target) report(err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			logError(&PanicError{Value: r, Stack: debug.Stack()})
+		}
+	}()
+	t.onError(err)
 }
 
 // waitStarting waits until no dispatcher is between its halt check and the

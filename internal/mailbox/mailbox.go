@@ -90,6 +90,10 @@ type Mailbox[T any] struct {
 
 	movedTo *Mailbox[T] // for Detached: where its remaining batch goes
 
+	// Owned by the running dispatcher, not guarded by mu.
+	batch []T // the batch being delivered
+	pos   int // index of the next item of batch to deliver
+
 	avail chan struct{} // closed when items arrive or the state changes (Take waits on it)
 	space chan struct{} // closed when room frees or the state changes (Post waits on it)
 	done  chan struct{} // closed when finished; made on demand
@@ -405,63 +409,83 @@ func (m *Mailbox[T]) finishLocked() {
 }
 
 // run is the dispatcher: it drains the queue in batches, swapping the
-// queue's buffer out under one lock acquisition per batch, and exits as
-// soon as there is nothing to do.
+// queue's buffer out under one lock acquisition per batch, and exits as soon
+// as there is nothing to do. If a handler ends the goroutine with
+// runtime.Goexit (t.FailNow in a test, say), a new goroutine carries on
+// where it stopped.
 func (m *Mailbox[T]) run() {
-	var batch []T
-	for {
-		m.mu.Lock()
-		if batch != nil && cap(batch) <= maxSpare {
-			m.spare = batch[:0]
+	finished := false
+	defer func() {
+		if !finished {
+			go m.run()
 		}
-		batch = nil
-		if m.State() == Detached {
+	}()
+	m.loop()
+	finished = true
+}
+
+func (m *Mailbox[T]) loop() {
+	for {
+		if m.pos < len(m.batch) {
+			m.deliver()
+		}
+		m.mu.Lock()
+		if m.batch != nil {
+			if cap(m.batch) <= maxSpare {
+				m.spare = m.batch[:0]
+			}
+			m.batch, m.pos = nil, 0
+		}
+		switch {
+		case m.State() == Detached:
 			if m.movedTo != nil {
 				m.handBackLocked(nil)
 			}
-			m.running = false
-			m.finishLocked()
-			m.mu.Unlock()
+			m.stopLocked()
 			return
-		}
-		if m.started && !m.held && m.head < len(m.items) {
-			batch = m.items[m.head:]
+		case m.endFired:
+			m.stopLocked()
+			return
+		case m.started && !m.held && m.head < len(m.items):
+			m.batch = m.items[m.head:]
 			m.items, m.head, m.spare = m.spare, 0, nil
 			m.mu.Unlock()
-			m.deliver(batch)
-			continue
-		}
-		if m.endDueLocked() {
+		case m.endDueLocked():
 			m.endFired = true
 			m.mu.Unlock()
 			m.h.End()
-			m.mu.Lock()
+		default:
 			m.running = false
-			m.finishLocked()
 			m.mu.Unlock()
 			return
 		}
-		m.running = false
-		m.mu.Unlock()
-		return
 	}
 }
 
-// deliver hands a batch to the handler, one item at a time, stopping as soon
-// as m is halted: a stopped mailbox drops the rest, a detached one hands it
-// to its successor.
-func (m *Mailbox[T]) deliver(batch []T) {
+// stopLocked ends the dispatcher for good and unlocks.
+func (m *Mailbox[T]) stopLocked() {
+	m.running = false
+	m.finishLocked()
+	m.mu.Unlock()
+}
+
+// deliver hands the current batch to the handler, one item at a time,
+// stopping as soon as m is halted: a stopped mailbox drops the rest, a
+// detached one hands it to its successor.
+func (m *Mailbox[T]) deliver() {
 	var zero T
-	for i := range batch {
+	for m.pos < len(m.batch) {
 		if m.halt.Load() {
+			rest := m.batch[m.pos:]
 			m.mu.Lock()
 			if m.State() == Detached {
-				m.handBackLocked(batch[i:])
+				m.handBackLocked(rest)
 			} else {
-				m.freeLocked(len(batch) - i)
+				m.freeLocked(len(rest))
 			}
 			m.mu.Unlock()
-			clear(batch[i:])
+			clear(rest)
+			m.pos = len(m.batch)
 			return
 		}
 		if m.capacity > 0 {
@@ -469,8 +493,10 @@ func (m *Mailbox[T]) deliver(batch []T) {
 			m.freeLocked(1)
 			m.mu.Unlock()
 		}
-		m.h.Deliver(batch[i])
-		batch[i] = zero
+		item := m.batch[m.pos]
+		m.batch[m.pos] = zero
+		m.pos++
+		m.h.Deliver(item)
 	}
 }
 
