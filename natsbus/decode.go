@@ -1,0 +1,590 @@
+package natsbus
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"reflect"
+	"strconv"
+	"time"
+
+	"github.com/seed01aa7ee5/msgport"
+	"github.com/vmihailenco/msgpack/v5/msgpcode"
+)
+
+// decoder reads values from r, turning registered type names into types
+// from reg. It never panics and never allocates much more than the input's
+// size: every length is checked against the bytes left, and nesting is
+// bounded by maxDepth.
+type decoder struct {
+	r   reader
+	reg *registry
+}
+
+func (d *decoder) errorf(format string, args ...any) error {
+	return &pathError{err: d.r.errorf(format, args...)}
+}
+
+// readAny reads one value into the types of the package documentation's
+// table.
+func (d *decoder) readAny(depth int) (any, error) {
+	if depth > maxDepth {
+		return nil, d.errorf("nested deeper than %d levels", maxDepth)
+	}
+	c, err := d.r.peek()
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case c == msgpcode.Nil:
+		d.r.off++
+		return nil, nil
+	case c == msgpcode.False || c == msgpcode.True:
+		d.r.off++
+		return c == msgpcode.True, nil
+	case isInt(c):
+		n, err := d.r.readInt()
+		return intValue(n), err
+	case c == msgpcode.Float:
+		d.r.off++
+		u, err := d.r.uintN(4)
+		return math.Float32frombits(uint32(u)), err
+	case c == msgpcode.Double:
+		d.r.off++
+		u, err := d.r.uintN(8)
+		return math.Float64frombits(u), err
+	case msgpcode.IsString(c):
+		return d.r.readString()
+	case msgpcode.IsBin(c):
+		p, _, err := d.r.readStringBytes()
+		return append([]byte{}, p...), err
+	case msgpcode.IsFixedArray(c) || c == msgpcode.Array16 || c == msgpcode.Array32:
+		n, err := d.r.readArrayLen()
+		if err != nil {
+			return nil, err
+		}
+		out := make([]any, n)
+		for i := range out {
+			if out[i], err = d.readAny(depth + 1); err != nil {
+				return nil, atPath(err, "["+strconv.Itoa(i)+"]")
+			}
+		}
+		return out, nil
+	case msgpcode.IsFixedMap(c) || c == msgpcode.Map16 || c == msgpcode.Map32:
+		return d.readAnyMap(depth)
+	case msgpcode.IsExt(c):
+		return d.readExt(depth)
+	}
+	return nil, d.errorf("%s", codeName(c))
+}
+
+// intValue gives an integer the Go type its code stands for: the sized
+// codes keep their size and signedness, the fixed ones (which natsbus does
+// not write) become int64.
+func intValue(n number) any {
+	switch n.code {
+	case msgpcode.Uint8:
+		return uint8(n.u)
+	case msgpcode.Uint16:
+		return uint16(n.u)
+	case msgpcode.Uint32:
+		return uint32(n.u)
+	case msgpcode.Uint64:
+		return n.u
+	case msgpcode.Int8:
+		return int8(n.i)
+	case msgpcode.Int16:
+		return int16(n.i)
+	case msgpcode.Int32:
+		return int32(n.i)
+	}
+	return n.i
+}
+
+// readAnyMap reads a map as map[string]any, or as map[any]any once a key
+// is not a string.
+func (d *decoder) readAnyMap(depth int) (any, error) {
+	n, err := d.r.readMapLen()
+	if err != nil {
+		return nil, err
+	}
+	m := make(map[string]any, n)
+	var other map[any]any
+	for range n {
+		k, err := d.readAny(depth + 1)
+		if err != nil {
+			return nil, atPath(err, "(key)")
+		}
+		if s, ok := k.(string); ok && other == nil {
+			if m[s], err = d.readAny(depth + 1); err != nil {
+				return nil, atPath(err, fmt.Sprintf("[%q]", s))
+			}
+			continue
+		}
+		if other == nil {
+			other = make(map[any]any, n)
+			for k, v := range m {
+				other[k] = v
+			}
+		}
+		if k != nil && !reflect.ValueOf(k).Comparable() {
+			return nil, d.errorf("a %T cannot be a map key", k)
+		}
+		v, err := d.readAny(depth + 1)
+		if err != nil {
+			return nil, atPath(err, fmt.Sprintf("[%#v]", k))
+		}
+		other[k] = v
+	}
+	if other != nil {
+		return other, nil
+	}
+	return m, nil
+}
+
+// readExt reads an extension as a value.
+func (d *decoder) readExt(depth int) (any, error) {
+	typ, n, err := d.r.readExtHeader()
+	if err != nil {
+		return nil, err
+	}
+	end := d.r.off + n
+	var v any
+	switch typ {
+	case extStruct, extStructPtr:
+		v, err = d.readRegistered(typ, depth)
+	case extError:
+		var text string
+		if text, err = d.r.readString(); err == nil {
+			v = errors.New(text)
+		}
+	default:
+		var p []byte
+		if p, err = d.r.next(n); err == nil {
+			v, err = parseExtValue(typ, p)
+		}
+	}
+	if err == nil && d.r.off != end {
+		err = d.errorf("extension %d of %d bytes holds %d", typ, n, d.r.off-(end-n))
+	}
+	if err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// parseExtValue decodes the extensions whose body is raw bytes.
+func parseExtValue(typ int8, p []byte) (any, error) {
+	switch typ {
+	case extTime:
+		return parseTime(p)
+	case extBuffer:
+		return msgport.NewBuffer(append([]byte{}, p...)), nil
+	case extComplex64:
+		if len(p) == 8 {
+			r := reader{b: p}
+			re, _ := r.uintN(4)
+			im, _ := r.uintN(4)
+			return complex(math.Float32frombits(uint32(re)), math.Float32frombits(uint32(im))), nil
+		}
+	case extComplex128:
+		if len(p) == 16 {
+			r := reader{b: p}
+			re, _ := r.uintN(8)
+			im, _ := r.uintN(8)
+			return complex(math.Float64frombits(re), math.Float64frombits(im)), nil
+		}
+	default:
+		return nil, fmt.Errorf("unknown extension type %d", typ)
+	}
+	return nil, fmt.Errorf("extension %d of %d bytes", typ, len(p))
+}
+
+// readRegistered reads the body of a registered-struct extension: the type
+// name, then the fields. A type this side has not registered arrives as
+// map[string]any.
+func (d *decoder) readRegistered(typ int8, depth int) (any, error) {
+	name, err := d.r.readString()
+	if err != nil {
+		return nil, err
+	}
+	t, ok := d.reg.byName[name]
+	if !ok {
+		m, err := d.readAny(depth + 1)
+		if err != nil {
+			return nil, err
+		}
+		if _, ok := m.(map[string]any); !ok {
+			return nil, d.errorf("fields of %s: want a map of field names, got %T", name, m)
+		}
+		return m, nil
+	}
+	p := reflect.New(t)
+	if err := d.readFields(p.Elem(), depth+1); err != nil {
+		return nil, atPath(err, "("+name+")")
+	}
+	if typ == extStructPtr {
+		return p.Interface(), nil
+	}
+	return p.Elem().Interface(), nil
+}
+
+// readFields reads a map of field names into the struct v. Names v does not
+// have are skipped; fields the map does not name keep their zero value.
+func (d *decoder) readFields(v reflect.Value, depth int) error {
+	n, err := d.r.readMapLen()
+	if err != nil || n < 0 {
+		return err
+	}
+	si := structInfoOf(v.Type())
+	for range n {
+		key, ok, err := d.r.readStringBytes()
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return d.errorf("want a field name, got nil")
+		}
+		i, found := si.byName[string(key)]
+		if !found {
+			if err := d.skip(depth + 1); err != nil {
+				return err
+			}
+			continue
+		}
+		f := si.fields[i]
+		if err := d.readInto(v.Field(f.index), depth+1); err != nil {
+			return atPath(err, "."+f.name)
+		}
+	}
+	return nil
+}
+
+// readInto reads one value into v, which must be settable, converting
+// where no information is lost and failing otherwise.
+func (d *decoder) readInto(v reflect.Value, depth int) error {
+	if depth > maxDepth {
+		return d.errorf("nested deeper than %d levels", maxDepth)
+	}
+	c, err := d.r.peek()
+	if err != nil {
+		return err
+	}
+	t := v.Type()
+	if c == msgpcode.Nil {
+		d.r.off++
+		v.SetZero()
+		return nil
+	}
+	switch t.Kind() {
+	case reflect.Interface:
+		x, err := d.readAny(depth)
+		if err != nil {
+			return err
+		}
+		if x == nil {
+			v.SetZero()
+			return nil
+		}
+		xv := reflect.ValueOf(x)
+		if !xv.Type().AssignableTo(t) {
+			return d.errorf("cannot put a %s in a %s", xv.Type(), t)
+		}
+		v.Set(xv)
+	case reflect.Bool:
+		if c != msgpcode.False && c != msgpcode.True {
+			return d.mismatch(c, t)
+		}
+		d.r.off++
+		v.SetBool(c == msgpcode.True)
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		if !isInt(c) {
+			return d.mismatch(c, t)
+		}
+		n, err := d.r.readInt()
+		if err != nil {
+			return err
+		}
+		if (!n.neg && n.u > math.MaxInt64) || v.OverflowInt(n.i) {
+			return d.errorf("integer overflows %s", t)
+		}
+		v.SetInt(n.i)
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		if !isInt(c) {
+			return d.mismatch(c, t)
+		}
+		n, err := d.r.readInt()
+		if err != nil {
+			return err
+		}
+		if n.neg || v.OverflowUint(n.u) {
+			return d.errorf("integer overflows %s", t)
+		}
+		v.SetUint(n.u)
+	case reflect.Float32, reflect.Float64:
+		x, err := d.readNumber(c, t)
+		if err != nil {
+			return err
+		}
+		if t.Kind() == reflect.Float32 && !math.IsInf(x, 0) && v.OverflowFloat(x) {
+			return d.errorf("float overflows %s", t)
+		}
+		v.SetFloat(x)
+	case reflect.Complex64, reflect.Complex128:
+		x, err := d.readAny(depth)
+		if err != nil {
+			return err
+		}
+		switch x := x.(type) {
+		case complex64:
+			v.SetComplex(complex128(x))
+		case complex128:
+			v.SetComplex(x)
+		default:
+			return d.errorf("cannot put a %T in a %s", x, t)
+		}
+	case reflect.String:
+		if !msgpcode.IsString(c) && !msgpcode.IsBin(c) {
+			return d.mismatch(c, t)
+		}
+		p, _, err := d.r.readStringBytes()
+		if err != nil {
+			return err
+		}
+		v.SetString(string(p))
+	case reflect.Slice:
+		return d.readSlice(v, c, depth)
+	case reflect.Array:
+		return d.readArray(v, c, depth)
+	case reflect.Map:
+		return d.readMap(v, c, depth)
+	case reflect.Struct:
+		return d.readStruct(v, c, depth)
+	case reflect.Pointer:
+		if t == bufferType {
+			x, err := d.readAny(depth)
+			if err != nil {
+				return err
+			}
+			b, ok := x.(*msgport.Buffer)
+			if !ok {
+				return d.errorf("cannot put a %T in a %s", x, t)
+			}
+			v.Set(reflect.ValueOf(b))
+			return nil
+		}
+		p := reflect.New(t.Elem())
+		if err := d.readInto(p.Elem(), depth+1); err != nil {
+			return err
+		}
+		v.Set(p)
+	default: // Func, Chan, UnsafePointer: only nil travels
+		return d.mismatch(c, t)
+	}
+	return nil
+}
+
+func (d *decoder) mismatch(c byte, t reflect.Type) error {
+	return d.errorf("cannot put %s in a %s", codeName(c), t)
+}
+
+// readNumber reads an integer or a float as a float64.
+func (d *decoder) readNumber(c byte, t reflect.Type) (float64, error) {
+	switch {
+	case c == msgpcode.Float:
+		d.r.off++
+		u, err := d.r.uintN(4)
+		return float64(math.Float32frombits(uint32(u))), err
+	case c == msgpcode.Double:
+		d.r.off++
+		u, err := d.r.uintN(8)
+		return math.Float64frombits(u), err
+	case isInt(c):
+		n, err := d.r.readInt()
+		if n.neg {
+			return float64(n.i), err
+		}
+		return float64(n.u), err
+	}
+	return 0, d.mismatch(c, t)
+}
+
+func (d *decoder) readSlice(v reflect.Value, c byte, depth int) error {
+	t := v.Type()
+	if t.Elem().Kind() == reflect.Uint8 && (msgpcode.IsBin(c) || msgpcode.IsString(c)) {
+		p, _, err := d.r.readStringBytes()
+		if err != nil {
+			return err
+		}
+		s := reflect.MakeSlice(t, len(p), len(p))
+		copy(s.Bytes(), p)
+		v.Set(s)
+		return nil
+	}
+	n, err := d.r.readArrayLen()
+	if err != nil {
+		return err
+	}
+	s := reflect.MakeSlice(t, n, n)
+	for i := range n {
+		if err := d.readInto(s.Index(i), depth+1); err != nil {
+			return atPath(err, "["+strconv.Itoa(i)+"]")
+		}
+	}
+	v.Set(s)
+	return nil
+}
+
+func (d *decoder) readArray(v reflect.Value, c byte, depth int) error {
+	t := v.Type()
+	if t.Elem().Kind() == reflect.Uint8 && msgpcode.IsBin(c) {
+		p, _, err := d.r.readStringBytes()
+		if err != nil {
+			return err
+		}
+		if len(p) != t.Len() {
+			return d.errorf("cannot put %d bytes in a %s", len(p), t)
+		}
+		for i, b := range p {
+			v.Index(i).SetUint(uint64(b))
+		}
+		return nil
+	}
+	n, err := d.r.readArrayLen()
+	if err != nil {
+		return err
+	}
+	if n != t.Len() {
+		return d.errorf("cannot put an array of %d in a %s", n, t)
+	}
+	for i := range n {
+		if err := d.readInto(v.Index(i), depth+1); err != nil {
+			return atPath(err, "["+strconv.Itoa(i)+"]")
+		}
+	}
+	return nil
+}
+
+func (d *decoder) readMap(v reflect.Value, c byte, depth int) error {
+	t := v.Type()
+	n, err := d.r.readMapLen()
+	if err != nil {
+		return err
+	}
+	m := reflect.MakeMapWithSize(t, n)
+	for range n {
+		k := reflect.New(t.Key()).Elem()
+		if err := d.readInto(k, depth+1); err != nil {
+			return atPath(err, "(key)")
+		}
+		if !k.Comparable() {
+			return d.errorf("map key of type %s holds a value that is not comparable", t.Key())
+		}
+		e := reflect.New(t.Elem()).Elem()
+		if err := d.readInto(e, depth+1); err != nil {
+			return atPath(err, fmt.Sprintf("[%#v]", k))
+		}
+		m.SetMapIndex(k, e)
+	}
+	v.Set(m)
+	return nil
+}
+
+// readStruct reads a time.Time from a timestamp, and any other struct from
+// its registered-struct extension (which must name its type) or from a map
+// of field names.
+func (d *decoder) readStruct(v reflect.Value, c byte, depth int) error {
+	t := v.Type()
+	if t == timeType {
+		if !msgpcode.IsExt(c) {
+			return d.mismatch(c, t)
+		}
+		x, err := d.readAny(depth)
+		if err != nil {
+			return err
+		}
+		if _, ok := x.(time.Time); !ok {
+			return d.errorf("cannot put a %T in a %s", x, t)
+		}
+		v.Set(reflect.ValueOf(x))
+		return nil
+	}
+	if !msgpcode.IsExt(c) {
+		if !msgpcode.IsFixedMap(c) && c != msgpcode.Map16 && c != msgpcode.Map32 {
+			return d.mismatch(c, t)
+		}
+		return d.readFields(v, depth)
+	}
+	typ, n, err := d.r.readExtHeader()
+	if err != nil {
+		return err
+	}
+	if typ != extStruct && typ != extStructPtr {
+		return d.errorf("cannot put extension %d in a %s", typ, t)
+	}
+	end := d.r.off + n
+	name, err := d.r.readString()
+	if err != nil {
+		return err
+	}
+	if want := t.PkgPath() + "." + t.Name(); name != want {
+		return d.errorf("cannot put a %s in a %s", name, t)
+	}
+	if err := d.readFields(v, depth+1); err != nil {
+		return err
+	}
+	if d.r.off != end {
+		return d.errorf("extension %d of %d bytes holds %d", typ, n, d.r.off-(end-n))
+	}
+	return nil
+}
+
+// skip reads over one value.
+func (d *decoder) skip(depth int) error {
+	if depth > maxDepth {
+		return d.errorf("nested deeper than %d levels", maxDepth)
+	}
+	c, err := d.r.peek()
+	if err != nil {
+		return err
+	}
+	switch {
+	case c == msgpcode.Nil || c == msgpcode.False || c == msgpcode.True:
+		d.r.off++
+	case isInt(c):
+		_, err = d.r.readInt()
+	case c == msgpcode.Float || c == msgpcode.Double:
+		d.r.off++
+		_, err = d.r.next(4 << (c - msgpcode.Float))
+	case msgpcode.IsString(c) || msgpcode.IsBin(c):
+		_, _, err = d.r.readStringBytes()
+	case msgpcode.IsFixedArray(c) || c == msgpcode.Array16 || c == msgpcode.Array32:
+		var n int
+		if n, err = d.r.readArrayLen(); err != nil {
+			return err
+		}
+		for range n {
+			if err := d.skip(depth + 1); err != nil {
+				return err
+			}
+		}
+	case msgpcode.IsFixedMap(c) || c == msgpcode.Map16 || c == msgpcode.Map32:
+		var n int
+		if n, err = d.r.readMapLen(); err != nil {
+			return err
+		}
+		for range 2 * n {
+			if err := d.skip(depth + 1); err != nil {
+				return err
+			}
+		}
+	case msgpcode.IsExt(c):
+		var n int
+		if _, n, err = d.r.readExtHeader(); err == nil {
+			_, err = d.r.next(n)
+		}
+	default:
+		err = d.errorf("%s", codeName(c))
+	}
+	return err
+}

@@ -1,0 +1,284 @@
+package natsbus
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"strconv"
+	"time"
+
+	"github.com/seed01aa7ee5/msgport"
+)
+
+// maxDepth bounds how deeply values nest on the wire, both ways: it keeps a
+// cyclic value from recursing forever when sent and a hostile message from
+// exhausting the stack when received.
+const maxDepth = 10000
+
+// errTooLarge is returned when an encoding passes its size limit.
+var errTooLarge = errors.New("message too large")
+
+// encoder appends one value to buf, naming registered types from reg.
+type encoder struct {
+	buf   []byte
+	reg   *registry
+	limit int // stop once buf is longer than this; 0 means no limit
+}
+
+func (e *encoder) errorf(format string, args ...any) error {
+	return &pathError{err: fmt.Errorf(format, args...)}
+}
+
+func (e *encoder) encode(v reflect.Value, depth int) error {
+	if depth > maxDepth {
+		return e.errorf("nested deeper than %d levels (is it cyclic?)", maxDepth)
+	}
+	if e.limit > 0 && len(e.buf) > e.limit {
+		return e.errorf("%w: over %d bytes", errTooLarge, e.limit)
+	}
+	var err error
+	switch v.Kind() {
+	case reflect.Invalid:
+		e.buf = appendNil(e.buf)
+	case reflect.Bool:
+		e.buf = appendBool(e.buf, v.Bool())
+	case reflect.Int8:
+		e.buf = appendInt8(e.buf, int8(v.Int()))
+	case reflect.Int16:
+		e.buf = appendInt16(e.buf, int16(v.Int()))
+	case reflect.Int32:
+		e.buf = appendInt32(e.buf, int32(v.Int()))
+	case reflect.Int, reflect.Int64:
+		e.buf = appendInt64(e.buf, v.Int())
+	case reflect.Uint8:
+		e.buf = appendUint8(e.buf, uint8(v.Uint()))
+	case reflect.Uint16:
+		e.buf = appendUint16(e.buf, uint16(v.Uint()))
+	case reflect.Uint32:
+		e.buf = appendUint32(e.buf, uint32(v.Uint()))
+	case reflect.Uint, reflect.Uint64, reflect.Uintptr:
+		e.buf = appendUint64(e.buf, v.Uint())
+	case reflect.Float32:
+		e.buf = appendFloat32(e.buf, float32(v.Float()))
+	case reflect.Float64:
+		e.buf = appendFloat64(e.buf, v.Float())
+	case reflect.Complex64:
+		c := v.Complex()
+		e.buf = appendComplex64(e.buf, complex64(c))
+	case reflect.Complex128:
+		c := v.Complex()
+		e.buf = appendComplex128(e.buf, c)
+	case reflect.String:
+		e.buf, err = appendString(e.buf, v.String())
+	case reflect.Slice:
+		if v.IsNil() {
+			e.buf = appendNil(e.buf)
+		} else if v.Type().Elem().Kind() == reflect.Uint8 {
+			e.buf, err = appendBinHeader(e.buf, v.Len())
+			e.buf = append(e.buf, v.Bytes()...)
+		} else {
+			err = e.encodeList(v, depth)
+		}
+	case reflect.Array:
+		if v.Type().Elem().Kind() == reflect.Uint8 {
+			e.buf, err = appendBinHeader(e.buf, v.Len())
+			for i := range v.Len() {
+				e.buf = append(e.buf, byte(v.Index(i).Uint()))
+			}
+		} else {
+			err = e.encodeList(v, depth)
+		}
+	case reflect.Map:
+		err = e.encodeMap(v, depth)
+	case reflect.Struct:
+		err = e.encodeStruct(v, depth, extStruct)
+	case reflect.Pointer:
+		err = e.encodePointer(v, depth)
+	case reflect.Interface:
+		err = e.encodeInterface(v, depth)
+	default: // Func, Chan, UnsafePointer
+		if v.IsNil() {
+			e.buf = appendNil(e.buf)
+		} else {
+			err = e.errorf("a %s cannot be sent", v.Type())
+		}
+	}
+	return err
+}
+
+func (e *encoder) encodeList(v reflect.Value, depth int) error {
+	n := v.Len()
+	var err error
+	if e.buf, err = appendArrayLen(e.buf, n); err != nil {
+		return err
+	}
+	for i := range n {
+		if err := e.encode(v.Index(i), depth+1); err != nil {
+			return atPath(err, "["+strconv.Itoa(i)+"]")
+		}
+	}
+	return nil
+}
+
+func (e *encoder) encodeMap(v reflect.Value, depth int) error {
+	if v.IsNil() {
+		e.buf = appendNil(e.buf)
+		return nil
+	}
+	var err error
+	if e.buf, err = appendMapLen(e.buf, v.Len()); err != nil {
+		return err
+	}
+	for it := v.MapRange(); it.Next(); {
+		k := it.Key()
+		if err := e.encode(k, depth+1); err != nil {
+			return atPath(err, fmt.Sprintf("[%#v](key)", k))
+		}
+		if err := e.encode(it.Value(), depth+1); err != nil {
+			return atPath(err, fmt.Sprintf("[%#v]", k))
+		}
+	}
+	return nil
+}
+
+// encodeStruct writes a struct: time.Time as a timestamp, a registered type
+// as extension ext (extStruct or extStructPtr) holding its name and fields,
+// any other struct as a map of its exported fields.
+func (e *encoder) encodeStruct(v reflect.Value, depth int, ext int8) error {
+	t := v.Type()
+	if t == timeType {
+		e.buf = appendTime(e.buf, v.Interface().(time.Time))
+		return nil
+	}
+	name, registered := e.reg.byType[t]
+	if !registered {
+		return e.encodeFields(v, depth)
+	}
+	var start int
+	var err error
+	e.buf, start = appendExtStart(e.buf, ext)
+	if e.buf, err = appendString(e.buf, name); err != nil {
+		return err
+	}
+	if err := e.encodeFields(v, depth); err != nil {
+		return err
+	}
+	e.buf, err = finishExt(e.buf, start)
+	return err
+}
+
+func (e *encoder) encodeFields(v reflect.Value, depth int) error {
+	si := structInfoOf(v.Type())
+	var err error
+	if e.buf, err = appendMapLen(e.buf, len(si.fields)); err != nil {
+		return err
+	}
+	for _, f := range si.fields {
+		e.buf, _ = appendString(e.buf, f.name) // Go names are short
+		if err := e.encode(v.Field(f.index), depth+1); err != nil {
+			return atPath(err, "."+f.name)
+		}
+	}
+	return nil
+}
+
+func (e *encoder) encodePointer(v reflect.Value, depth int) error {
+	if v.IsNil() {
+		e.buf = appendNil(e.buf)
+		return nil
+	}
+	t := v.Type()
+	if t == bufferType {
+		p := v.Interface().(*msgport.Buffer).Bytes()
+		if p == nil {
+			return e.errorf("a detached *msgport.Buffer cannot be sent")
+		}
+		var start int
+		e.buf, start = appendExtStart(e.buf, extBuffer)
+		e.buf = append(e.buf, p...)
+		var err error
+		e.buf, err = finishExt(e.buf, start)
+		return err
+	}
+	if _, ok := e.reg.byType[t.Elem()]; ok {
+		return e.encodeStruct(v.Elem(), depth+1, extStructPtr)
+	}
+	return e.encode(v.Elem(), depth+1)
+}
+
+// pathError is an encoding or decoding error with where in the value it
+// happened, written as Go would reach it from the root: ".Items[2].Name",
+// `["key"]`.
+type pathError struct {
+	path string
+	err  error
+}
+
+func (e *pathError) Error() string {
+	if e.path == "" {
+		return e.err.Error()
+	}
+	return "at " + e.path + ": " + e.err.Error()
+}
+
+func (e *pathError) Unwrap() error { return e.err }
+
+// atPath puts step in front of the path of err.
+func atPath(err error, step string) error {
+	if pe, ok := err.(*pathError); ok {
+		pe.path = step + pe.path
+		return pe
+	}
+	return &pathError{path: step, err: err}
+}
+
+// encodeInterface writes the dynamic value of v; an error that is not of a
+// registered type travels as its text.
+func (e *encoder) encodeInterface(v reflect.Value, depth int) error {
+	if v.IsNil() {
+		e.buf = appendNil(e.buf)
+		return nil
+	}
+	d := v.Elem()
+	if d.Type().Implements(errorType) && !e.registered(d.Type()) {
+		return e.encodeError(d)
+	}
+	return e.encode(d, depth+1)
+}
+
+// registered reports whether t is a registered struct or a pointer to one.
+func (e *encoder) registered(t reflect.Type) bool {
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	_, ok := e.reg.byType[t]
+	return ok
+}
+
+func (e *encoder) encodeError(v reflect.Value) (err error) {
+	if (v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface) && v.IsNil() {
+		e.buf = appendNil(e.buf)
+		return nil
+	}
+	text, err := errorText(v.Interface().(error))
+	if err != nil {
+		return e.errorf("%v", err)
+	}
+	var start int
+	e.buf, start = appendExtStart(e.buf, extError)
+	if e.buf, err = appendString(e.buf, text); err != nil {
+		return err
+	}
+	e.buf, err = finishExt(e.buf, start)
+	return err
+}
+
+// errorText returns err.Error(), turning a panic into an error.
+func errorText(err error) (text string, failed error) {
+	defer func() {
+		if p := recover(); p != nil {
+			failed = fmt.Errorf("its Error method panicked: %v", p)
+		}
+	}()
+	return err.Error(), nil
+}

@@ -1,0 +1,95 @@
+package natsbus
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+)
+
+// The envelope is a msgpack array of four: the format version, the sending
+// Bus's id, the channel name, and the message.
+const (
+	envelopeVersion = 1
+	envelopeLen     = 4
+)
+
+// header is the envelope without its message.
+type header struct {
+	sender string
+	name   string
+}
+
+// encodeMessage appends the envelope of msg to buf. It fails if msg cannot
+// be encoded or its envelope would be longer than limit (0: no limit).
+func encodeMessage(buf []byte, reg *registry, limit int, sender, name string, msg any) ([]byte, error) {
+	b := append(buf, 0x90|envelopeLen) // fixarray
+	b = appendUintCompact(b, envelopeVersion)
+	b, _ = appendString(b, sender)
+	b, err := appendString(b, name)
+	if err != nil {
+		return buf, err
+	}
+	e := encoder{buf: b, reg: reg, limit: limit}
+	// Through an interface, so that an error value is seen as one.
+	if err := e.encode(reflect.ValueOf(&msg).Elem(), 0); err != nil {
+		return buf, err
+	}
+	if limit > 0 && len(e.buf) > limit {
+		return buf, fmt.Errorf("%w: %d bytes, the limit is %d", errTooLarge, len(e.buf), limit)
+	}
+	return e.buf, nil
+}
+
+// decodeHeader reads the envelope up to the message and returns a decoder
+// positioned there.
+func decodeHeader(data []byte, reg *registry) (header, *decoder, error) {
+	d := &decoder{r: reader{b: data}, reg: reg}
+	var h header
+	n, err := d.r.readArrayLen()
+	if err != nil {
+		return h, nil, fmt.Errorf("not a natsbus envelope: %w", err)
+	}
+	if n < 1 {
+		return h, nil, errors.New("not a natsbus envelope: want an array of 4")
+	}
+	v, err := d.r.readInt()
+	if err != nil {
+		return h, nil, fmt.Errorf("not a natsbus envelope: version: %w", err)
+	}
+	if v.neg || v.u != envelopeVersion {
+		return h, nil, fmt.Errorf("unsupported envelope version %d (this natsbus reads version %d)", v.i, envelopeVersion)
+	}
+	if n != envelopeLen {
+		return h, nil, fmt.Errorf("malformed envelope: array of %d, want %d", n, envelopeLen)
+	}
+	if h.sender, err = d.r.readString(); err != nil {
+		return h, nil, fmt.Errorf("malformed envelope: sender: %w", err)
+	}
+	if h.name, err = d.r.readString(); err != nil {
+		return h, nil, fmt.Errorf("malformed envelope: channel name: %w", err)
+	}
+	return h, d, nil
+}
+
+// decodeBody reads the message that follows the header; nothing may follow
+// it.
+func decodeBody(d *decoder) (any, error) {
+	v, err := d.readAny(0)
+	if err != nil {
+		return nil, fmt.Errorf("message: %w", err)
+	}
+	if n := d.r.left(); n != 0 {
+		return nil, fmt.Errorf("%d bytes after the message", n)
+	}
+	return v, nil
+}
+
+// decodeMessage reads a whole envelope.
+func decodeMessage(data []byte, reg *registry) (header, any, error) {
+	h, d, err := decodeHeader(data, reg)
+	if err != nil {
+		return h, nil, err
+	}
+	v, err := decodeBody(d)
+	return h, v, err
+}

@@ -1,0 +1,19 @@
+module github.com/seed01aa7ee5/msgport/natsbus
+
+go 1.25.0
+
+require (
+	github.com/nats-io/nats.go v1.53.1
+	github.com/nats-io/nuid v1.0.1
+	github.com/seed01aa7ee5/msgport v0.0.0
+	github.com/vmihailenco/msgpack/v5 v5.4.1
+)
+
+require (
+	github.com/klauspost/compress v1.19.2 // indirect
+	github.com/nats-io/nkeys v0.4.16 // indirect
+	golang.org/x/crypto v0.55.0 // indirect
+	golang.org/x/sys v0.47.0 // indirect
+)
+
+replace github.com/seed01aa7ee5/msgport => ../
