@@ -1,0 +1,133 @@
+package msgport_test
+
+// Benchmarks of BroadcastChannel on the in-process bus, each beside its floor
+// (one Go channel per receiver) in the same run:
+//
+//	BenchmarkBroadcast/8/{msgport,chan}      Node's BroadcastChannel test
+//	BenchmarkFanout/K/{msgport,chan}         K = 1 … 1024 receivers
+//
+// One op is one post; ns/delivery (op time / receivers) is the figure to
+// compare. Posts go out in batches, and the next batch is posted once every
+// receiver has received the last message of the previous one, as in the
+// Node baseline (section c of bench.mjs): 500 posts for 8 receivers, about
+// 4,000 deliveries per batch in general.
+
+import (
+	"strconv"
+	"sync/atomic"
+	"testing"
+
+	"github.com/seed01aa7ee5/msgport"
+)
+
+// fanouts are the receiver counts of BenchmarkFanout.
+var fanouts = []int{1, 4, 16, 64, 256, 1024}
+
+// broadcastSeq makes channel names unique, so that no benchmark run sees
+// another's channels on the default bus.
+var broadcastSeq atomic.Int64
+
+// BenchmarkBroadcast is Node's BroadcastChannel test: one sender and 8
+// receivers of the same name, small payloads built fresh per post, batches
+// of 500 posts.
+func BenchmarkBroadcast(b *testing.B) {
+	b.Run("8/msgport", func(b *testing.B) { benchBroadcast(b, 8, 500) })
+	b.Run("8/chan", func(b *testing.B) { benchBroadcastChan(b, 8, 500) })
+}
+
+// BenchmarkFanout measures the cost per delivery as receivers are added.
+func BenchmarkFanout(b *testing.B) {
+	for _, k := range fanouts {
+		batch := max(1, 4000/k)
+		b.Run(strconv.Itoa(k)+"/msgport", func(b *testing.B) { benchBroadcast(b, k, batch) })
+		b.Run(strconv.Itoa(k)+"/chan", func(b *testing.B) { benchBroadcastChan(b, k, batch) })
+	}
+}
+
+// benchBroadcast posts b.N small payloads from one BroadcastChannel to k
+// others of the same name.
+func benchBroadcast(b *testing.B, k, batch int) {
+	b.ReportAllocs()
+	name := "msgport-bench-" + strconv.FormatInt(broadcastSeq.Add(1), 10)
+	n := b.N
+	done := make(chan struct{}, k)
+	counts := make([]int, k) // counts[j] is written by receiver j's handler only
+	rs := make([]*msgport.BroadcastChannel, k, k+1)
+	for j := range rs {
+		rs[j] = msgport.NewBroadcastChannel(name, msgport.WithOnMessage(func(e *msgport.MessageEvent) {
+			it := e.Data.(benchItem)
+			counts[j]++
+			if lastOfBatch(it.ID, n, batch) {
+				done <- struct{}{}
+			}
+		}))
+	}
+	sender := msgport.NewBroadcastChannel(name)
+	defer closeBroadcast(b, append(rs, sender)...)
+	b.ResetTimer()
+	for sent := 0; sent < n; {
+		end := min(sent+batch, n)
+		for ; sent < end; sent++ {
+			if err := sender.PostMessage(newBenchItem(sent)); err != nil {
+				b.Fatal(err)
+			}
+		}
+		for range k {
+			<-done
+		}
+	}
+	b.StopTimer()
+	for j, got := range counts {
+		if got != n {
+			b.Fatalf("receiver %d got %d of %d", j, got, n)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n*k), "ns/delivery")
+}
+
+// benchBroadcastChan is the floor: the same posts sent on k buffered Go
+// channels, each drained by its own goroutine (no copy).
+func benchBroadcastChan(b *testing.B, k, batch int) {
+	b.ReportAllocs()
+	n := b.N
+	done := make(chan struct{}, k)
+	exited := make(chan int, k)
+	chans := make([]chan benchItem, k)
+	for j := range chans {
+		ch := make(chan benchItem, batch)
+		chans[j] = ch
+		go func() {
+			got := 0
+			for it := range ch {
+				got++
+				if lastOfBatch(it.ID, n, batch) {
+					done <- struct{}{}
+				}
+			}
+			exited <- got
+		}()
+	}
+	b.ResetTimer()
+	for sent := 0; sent < n; {
+		end := min(sent+batch, n)
+		for ; sent < end; sent++ {
+			it := newBenchItem(sent)
+			for _, ch := range chans {
+				ch <- it
+			}
+		}
+		for range k {
+			<-done
+		}
+	}
+	b.StopTimer()
+	for _, ch := range chans {
+		close(ch)
+	}
+	for range k {
+		if got := <-exited; got != n {
+			b.Fatalf("a receiver got %d of %d", got, n)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n*k), "ns/delivery")
+}
