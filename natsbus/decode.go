@@ -288,7 +288,7 @@ func (d *decoder) readInto(v reflect.Value, depth int) error {
 		}
 		xv := reflect.ValueOf(x)
 		if !xv.Type().AssignableTo(t) {
-			return d.errorf("cannot put a %s in a %s", xv.Type(), t)
+			return d.errorf("want %s, got a %s", t, xv.Type())
 		}
 		v.Set(xv)
 	case reflect.Bool:
@@ -341,7 +341,7 @@ func (d *decoder) readInto(v reflect.Value, depth int) error {
 		case complex128:
 			v.SetComplex(x)
 		default:
-			return d.errorf("cannot put a %T in a %s", x, t)
+			return d.errorf("want %s, got a %T", t, x)
 		}
 	case reflect.String:
 		if !msgpcode.IsString(c) && !msgpcode.IsBin(c) {
@@ -368,7 +368,7 @@ func (d *decoder) readInto(v reflect.Value, depth int) error {
 			}
 			b, ok := x.(*msgport.Buffer)
 			if !ok {
-				return d.errorf("cannot put a %T in a %s", x, t)
+				return d.errorf("want %s, got a %T", t, x)
 			}
 			v.Set(reflect.ValueOf(b))
 			return nil
@@ -385,7 +385,7 @@ func (d *decoder) readInto(v reflect.Value, depth int) error {
 }
 
 func (d *decoder) mismatch(c byte, t reflect.Type) error {
-	return d.errorf("cannot put %s in a %s", codeName(c), t)
+	return d.errorf("want %s, got %s", t, codeName(c))
 }
 
 // readNumber reads an integer or a float as a float64.
@@ -443,7 +443,7 @@ func (d *decoder) readArray(v reflect.Value, c byte, depth int) error {
 			return err
 		}
 		if len(p) != t.Len() {
-			return d.errorf("cannot put %d bytes in a %s", len(p), t)
+			return d.errorf("want %s, got %d bytes", t, len(p))
 		}
 		for i, b := range p {
 			v.Index(i).SetUint(uint64(b))
@@ -455,7 +455,7 @@ func (d *decoder) readArray(v reflect.Value, c byte, depth int) error {
 		return err
 	}
 	if n != t.Len() {
-		return d.errorf("cannot put an array of %d in a %s", n, t)
+		return d.errorf("want %s, got an array of %d", t, n)
 	}
 	for i := range n {
 		if err := d.readInto(v.Index(i), depth+1); err != nil {
@@ -504,7 +504,7 @@ func (d *decoder) readStruct(v reflect.Value, c byte, depth int) error {
 			return err
 		}
 		if _, ok := x.(time.Time); !ok {
-			return d.errorf("cannot put a %T in a %s", x, t)
+			return d.errorf("want %s, got a %T", t, x)
 		}
 		v.Set(reflect.ValueOf(x))
 		return nil
@@ -520,7 +520,7 @@ func (d *decoder) readStruct(v reflect.Value, c byte, depth int) error {
 		return err
 	}
 	if typ != extStruct && typ != extStructPtr {
-		return d.errorf("cannot put extension %d in a %s", typ, t)
+		return d.errorf("want %s, got extension %d", t, typ)
 	}
 	end := d.r.off + n
 	name, err := d.r.readString()
@@ -528,7 +528,7 @@ func (d *decoder) readStruct(v reflect.Value, c byte, depth int) error {
 		return err
 	}
 	if want := t.PkgPath() + "." + t.Name(); name != want {
-		return d.errorf("cannot put a %s in a %s", name, t)
+		return d.errorf("want %s, got a %s", t, name)
 	}
 	if err := d.readFields(v, depth+1); err != nil {
 		return err

@@ -79,7 +79,7 @@ func decodeBody(d *decoder) (any, error) {
 		return nil, fmt.Errorf("message: %w", err)
 	}
 	if n := d.r.left(); n != 0 {
-		return nil, fmt.Errorf("%d bytes after the message", n)
+		return nil, fmt.Errorf("trailing data after the message (%d bytes)", n)
 	}
 	return v, nil
 }
