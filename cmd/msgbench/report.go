@@ -1,0 +1,264 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"strings"
+)
+
+// Plot is one scaling chart: the series of a benchmark group.
+type Plot struct {
+	File     string // SVG file name in the output directory
+	Title    string
+	Subtitle string
+	XLabel   string
+	YLabel   string
+	Group    string   // benchmark name prefix: Group+"N/impl"
+	Unit     string   // the figure plotted
+	Impls    []string // series, msgport first
+	XFormat  func(float64) string
+	FitLast  int // slope fitted over the last FitLast points; 0: all
+}
+
+var floorNames = map[string]string{
+	"msgport":     "msgport",
+	"chan":        "Go channel (floor)",
+	"handwritten": "hand-written copy (floor)",
+	"goclone":     "go-clone Slowly",
+}
+
+// Plots are the scaling charts.
+var Plots = []Plot{
+	{File: "scaling-depth.svg", Title: "Hand-off cost vs queue depth",
+		Subtitle: "BenchmarkDepth: post K ints to a port, then take all K with TryReceive",
+		XLabel:   "queue depth K", YLabel: "time per message", Group: "BenchmarkDepth/", Unit: "ns/op",
+		Impls: []string{"msgport", "chan"}, XFormat: formatCount},
+	{File: "scaling-fanout.svg", Title: "Broadcast cost vs receivers",
+		Subtitle: "BenchmarkFanout: one sender, K receivers, a small struct per post (a clone per receiver)",
+		XLabel:   "receivers K", YLabel: "time per delivery", Group: "BenchmarkFanout/", Unit: "ns/delivery",
+		Impls: []string{"msgport", "chan"}, XFormat: formatCount},
+	{File: "scaling-clone-bytes.svg", Title: "Clone cost vs []byte size",
+		Subtitle: "BenchmarkCloneSize/bytes: msgport.Clone of a []byte",
+		XLabel:   "payload size", YLabel: "time per clone", Group: "BenchmarkCloneSize/bytes/", Unit: "ns/op",
+		Impls: []string{"msgport", "handwritten"}, XFormat: formatBytes, FitLast: 3},
+	{File: "scaling-clone-items.svg", Title: "Clone cost vs slice length",
+		Subtitle: "BenchmarkCloneSize/items: msgport.Clone of a []Item (the small struct)",
+		XLabel:   "elements", YLabel: "time per clone", Group: "BenchmarkCloneSize/items/", Unit: "ns/op",
+		Impls: []string{"msgport", "handwritten"}, XFormat: formatCount, FitLast: 3},
+}
+
+// Chart returns the plot's chart over r.
+func (p Plot) Chart(r *Results) LineChart {
+	return LineChart{
+		Title: p.Title, Subtitle: p.Subtitle + " (medians)",
+		XLabel: p.XLabel, YLabel: p.YLabel,
+		Series:  r.Go.Scaling(p.Group, p.Unit, p.Impls...),
+		XFormat: p.XFormat, YFormat: formatNsTick, Names: floorNames,
+	}
+}
+
+// Slope fits log(y) = a + b·log(x) over the last n points of s (all when
+// n is 0 or too large) and returns b: 0 means a constant cost, 1 a cost
+// proportional to x.
+func Slope(s Series, n int) float64 {
+	pts := s.Points
+	if n > 0 && n < len(pts) {
+		pts = pts[len(pts)-n:]
+	}
+	if len(pts) < 2 {
+		return math.NaN()
+	}
+	var sx, sy, sxx, sxy float64
+	for _, p := range pts {
+		x, y := math.Log(p.X), math.Log(p.Y)
+		sx += x
+		sy += y
+		sxx += x * x
+		sxy += x * y
+	}
+	k := float64(len(pts))
+	return (k*sxy - sx*sy) / (k*sxx - sx*sx)
+}
+
+// slopeWord names a log–log slope.
+func slopeWord(b float64) string {
+	switch {
+	case math.IsNaN(b):
+		return "unknown"
+	case b < -0.15:
+		return "falling"
+	case b < 0.15:
+		return "flat"
+	case b < 0.8:
+		return "sub-linear"
+	case b < 1.2:
+		return "linear"
+	}
+	return "super-linear"
+}
+
+// Summary is one sentence per series of the plot: where it starts and ends,
+// its slope, and msgport's ratio to the floor at the large end.
+func (p Plot) Summary(r *Results) string {
+	series := r.Go.Scaling(p.Group, p.Unit, p.Impls...)
+	if len(series) == 0 {
+		return "n/a: not measured."
+	}
+	var parts []string
+	for _, s := range series {
+		first, last := s.Points[0], s.Points[len(s.Points)-1]
+		span := "over the whole range"
+		if p.FitLast > 0 && p.FitLast < len(s.Points) {
+			span = fmt.Sprintf("over the last %d points", p.FitLast)
+		}
+		b := Slope(s, p.FitLast)
+		parts = append(parts, fmt.Sprintf("%s %s at %s → %s at %s (log–log slope %.2f %s: %s)",
+			s.Name, formatNs(first.Y), p.XFormat(first.X), formatNs(last.Y), p.XFormat(last.X), b, span, slopeWord(b)))
+	}
+	text := strings.Join(parts, "; ") + "."
+	if len(series) >= 2 && series[0].Name == "msgport" {
+		m, f := series[0].Points, series[1].Points
+		if mx, fx := m[len(m)-1], f[len(f)-1]; mx.X == fx.X && fx.Y > 0 {
+			text += fmt.Sprintf(" At %s msgport costs %.2f× the %s.", p.XFormat(mx.X), mx.Y/fx.Y, strings.TrimSuffix(floorNames[series[1].Name], " (floor)"))
+		}
+	}
+	return text
+}
+
+// Meta describes a run for the report's header.
+type Meta struct {
+	Date      string
+	Command   string
+	Count     int
+	NodeRuns  int
+	Benchtime string
+	Notes     []string // e.g. why the Node rows are n/a
+}
+
+// WriteReport writes results.md: the targets table, the charts, the
+// scaling summaries, and every median measured.
+func WriteReport(w io.Writer, rows []Row, r *Results, m Meta) error {
+	var b strings.Builder
+	pass, miss, na := Tally(rows)
+	fmt.Fprintf(&b, "# msgport benchmark results\n\n")
+	fmt.Fprintf(&b, "Generated by `%s` on %s. ", m.Command, m.Date)
+	fmt.Fprintf(&b, "Go figures are medians of %s (`go test -count=%d", plural(m.Count, "run"), m.Count)
+	if m.Benchtime != "" {
+		fmt.Fprintf(&b, " -benchtime=%s", m.Benchtime)
+	}
+	if m.NodeRuns > 0 {
+		fmt.Fprintf(&b, "`); Node.js figures are medians of %s of `bench.mjs`. ", plural(m.NodeRuns, "run"))
+	} else {
+		b.WriteString("`); no Node.js figures (see below). ")
+	}
+	fmt.Fprintf(&b, "Ratios compare medians taken in the same run on the same machine.\n\n")
+	for _, e := range r.Env {
+		fmt.Fprintf(&b, "- `%s`\n", strings.TrimSpace(strings.TrimPrefix(e, "#")))
+	}
+	for _, n := range m.Notes {
+		fmt.Fprintf(&b, "- %s\n", n)
+	}
+	fmt.Fprintf(&b, "\n## Targets\n\n%d met, %d missed, %d not measured.\n\n", pass, miss, na)
+	var t strings.Builder
+	if err := WriteMarkdown(&t, rows); err != nil {
+		return err
+	}
+	b.WriteString(t.String())
+	b.WriteString("\nRows marked \"reference\" have no target; they put the Go figures beside Node's own.\n\n")
+	b.WriteString("![msgport against its targets](targets.svg)\n\n## Scaling\n\n")
+	for _, p := range Plots {
+		fmt.Fprintf(&b, "### %s\n\n%s\n\n![%s](%s)\n\n", p.Title, p.Summary(r), p.Title, p.File)
+		writeScalingTable(&b, p, r)
+	}
+	b.WriteString("## All medians\n\n<details><summary>Go benchmarks</summary>\n\n")
+	writeAllGo(&b, r.Go)
+	b.WriteString("\n</details>\n\n<details><summary>Node.js baseline</summary>\n\n| figure | median | unit |\n|---|--:|---|\n")
+	for _, name := range sortedKeys(r.Node) {
+		for _, unit := range sortedKeys(r.Node[name]) {
+			v, _ := r.Node.Median(name, unit)
+			fmt.Fprintf(&b, "| %s | %s | %s |\n", name, trimFloat(v), unit)
+		}
+	}
+	b.WriteString("\n</details>\n\n## Reproduce\n\n")
+	b.WriteString("From the repository root, with Node.js ≥ 18 and the baseline in `../shared/bench/node-baseline` (or `-node PATH`, or `$MSGBENCH_NODE_BASELINE`):\n\n")
+	b.WriteString("```sh\ngo run ./cmd/msgbench            # full run, several minutes; keep the machine idle\ngo run ./cmd/msgbench -quick     # smoke run\n```\n")
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func writeScalingTable(b *strings.Builder, p Plot, r *Results) {
+	series := r.Go.Scaling(p.Group, p.Unit, p.Impls...)
+	if len(series) == 0 {
+		return
+	}
+	var xs []float64
+	for _, s := range series {
+		for _, pt := range s.Points {
+			if !slices.Contains(xs, pt.X) {
+				xs = append(xs, pt.X)
+			}
+		}
+	}
+	slices.Sort(xs)
+	b.WriteString("| " + p.XLabel)
+	for _, s := range series {
+		b.WriteString(" | " + floorNames[s.Name])
+	}
+	b.WriteString(" |\n|--:")
+	b.WriteString(strings.Repeat("|--:", len(series)))
+	b.WriteString("|\n")
+	for _, x := range xs {
+		b.WriteString("| " + p.XFormat(x))
+		for _, s := range series {
+			cell := "n/a"
+			for _, pt := range s.Points {
+				if pt.X == x {
+					cell = formatNs(pt.Y)
+				}
+			}
+			b.WriteString(" | " + cell)
+		}
+		b.WriteString(" |\n")
+	}
+	b.WriteString("\n")
+}
+
+// writeAllGo writes one row per Go benchmark with its common units and any
+// custom metrics.
+func writeAllGo(b *strings.Builder, m Metrics) {
+	b.WriteString("| benchmark | time/op | B/op | allocs/op | other | runs |\n|---|--:|--:|--:|---|--:|\n")
+	for _, name := range sortedKeys(m) {
+		cell := func(unit string) string {
+			v, ok := m.Median(name, unit)
+			if !ok {
+				return ""
+			}
+			if unit == "ns/op" {
+				return formatNs(v)
+			}
+			return trimFloat(v)
+		}
+		var other []string
+		for _, unit := range sortedKeys(m[name]) {
+			switch unit {
+			case "ns/op", "B/op", "allocs/op":
+				continue
+			}
+			v, _ := m.Median(name, unit)
+			other = append(other, trimFloat(v)+" "+unit)
+		}
+		fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %d |\n", name, cell("ns/op"), cell("B/op"), cell("allocs/op"),
+			strings.Join(other, ", "), m.Runs(name, "ns/op"))
+	}
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
