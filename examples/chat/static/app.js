@@ -39,10 +39,10 @@ function addEntry(f) {
   const log = $("log");
   const atBottom = log.scrollTop + log.clientHeight >= log.scrollHeight - 8;
   const li = document.createElement("li");
+  li.dataset.nick = f.nick;
   li.append(span("time", fmtTime(f.time)));
   if (f.type === "message") {
     li.className = "message" + (f.self ? " self" : "");
-    li.dataset.nick = f.nick;
     li.append(span("nick", f.nick), span("text", f.text));
   } else {
     li.className = "notice " + f.type;
