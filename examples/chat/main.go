@@ -207,6 +207,6 @@ func printBanner(w io.Writer, addr, natsURL string, embedded bool) {
 	fmt.Fprintf(w, "msgport chat\n")
 	fmt.Fprintf(w, "  open:                   http://%s/\n", net.JoinHostPort(host, port))
 	fmt.Fprintf(w, "  %s %s\n", which, natsURL)
-	fmt.Fprintf(w, "  second instance (run from the repository root):\n")
+	fmt.Fprintf(w, "  another instance (run from the repository root):\n")
 	fmt.Fprintf(w, "    go run ./examples/chat -addr %s -nats %s\n", net.JoinHostPort(host, next), natsURL)
 }
