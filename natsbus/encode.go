@@ -189,10 +189,11 @@ func (e *encoder) encodePointer(v reflect.Value, depth int) error {
 	}
 	t := v.Type()
 	if t == bufferType {
-		p := v.Interface().(*msgport.Buffer).Bytes()
-		if p == nil {
+		buf := v.Interface().(*msgport.Buffer)
+		if buf.Detached() {
 			return e.errorf("a detached *msgport.Buffer cannot be sent")
 		}
+		p := buf.Bytes()
 		var start int
 		e.buf, start = appendExtStart(e.buf, extBuffer)
 		e.buf = append(e.buf, p...)
@@ -243,7 +244,9 @@ func (e *encoder) encodeInterface(v reflect.Value, depth int) error {
 	if d.Type().Implements(errorType) && !e.registered(d.Type()) {
 		return e.encodeError(d)
 	}
-	return e.encode(d, depth+1)
+	// Not deeper: a cycle through an interface passes a pointer, map or
+	// slice too, and on the wire an interface adds no level.
+	return e.encode(d, depth)
 }
 
 // registered reports whether t is a registered struct or a pointer to one.
