@@ -32,6 +32,9 @@ type Bus struct {
 	pendingMsgs int
 	pendingSize int
 
+	subjects  sync.Map     // name -> subject, for the first maxSubjects names
+	nsubjects atomic.Int64 // entries in subjects
+
 	closed atomic.Bool
 	mu     sync.RWMutex      // guards topics and each topic's members and sub
 	topics map[string]*topic // by channel name; only names with subscribers
@@ -100,6 +103,21 @@ func (b *Bus) Subject(name string) string {
 	return b.prefix + ".h" + base64.RawURLEncoding.EncodeToString(sum[:])
 }
 
+// maxSubjects bounds the Bus's cache of subjects.
+const maxSubjects = 4096
+
+// subject is Subject, cached.
+func (b *Bus) subject(name string) string {
+	if s, ok := b.subjects.Load(name); ok {
+		return s.(string)
+	}
+	s := b.Subject(name)
+	if b.nsubjects.Add(1) <= maxSubjects {
+		b.subjects.Store(name, s)
+	}
+	return s
+}
+
 // Subscribe implements msgport.Bus: sub receives the messages published to
 // name by any other subscriber on this Bus, and those that reach the name's
 // subject from other Buses. The first subscriber of a name makes the Bus
@@ -120,7 +138,7 @@ func (b *Bus) Subscribe(name string, sub msgport.Subscriber) (cancel func(), err
 	t := b.topics[name]
 	if t == nil {
 		t = &topic{name: name}
-		ns, err := b.nc.Subscribe(b.Subject(name), func(m *nats.Msg) { b.receive(t, m) })
+		ns, err := b.nc.Subscribe(b.subject(name), func(m *nats.Msg) { b.receive(t, m) })
 		if err != nil {
 			b.mu.Unlock()
 			return nil, fmt.Errorf("natsbus: subscribe to channel %q: %w", name, err)
@@ -216,7 +234,7 @@ func (b *Bus) Publish(name string, from msgport.Subscriber, msg any) error {
 		}
 	}
 
-	if err := b.nc.Publish(b.Subject(name), data); err != nil {
+	if err := b.nc.Publish(b.subject(name), data); err != nil {
 		return fmt.Errorf("natsbus: message on channel %q delivered in this process but not published: %w", name, err)
 	}
 	return nil
@@ -233,18 +251,18 @@ func (b *Bus) receive(t *topic, m *nats.Msg) {
 		return
 	}
 	h, d, err := decodeHeader(m.Data, &b.reg)
-	if err == nil && h.sender == b.id {
+	if err == nil && string(h.sender) == b.id {
 		return // our own, delivered locally by Publish
 	}
-	if err == nil && h.name != t.name {
+	if err == nil && string(h.name) != t.name {
 		err = fmt.Errorf("the envelope names channel %q", h.name)
 	}
 	var msg any
 	if err == nil {
-		msg, err = decodeBody(d)
+		msg, err = decodeBody(&d)
 	}
 	if err != nil {
-		derr := &DecodeError{Channel: t.name, Subject: m.Subject, Sender: h.sender, Err: err}
+		derr := &DecodeError{Channel: t.name, Subject: m.Subject, Sender: string(h.sender), Err: err}
 		for _, s := range members {
 			s.DeliverError(derr)
 		}

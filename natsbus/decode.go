@@ -58,7 +58,7 @@ func (d *decoder) readAny(depth int) (any, error) {
 	case msgpcode.IsBin(c):
 		p, _, err := d.r.readStringBytes()
 		return append([]byte{}, p...), err
-	case msgpcode.IsFixedArray(c) || c == msgpcode.Array16 || c == msgpcode.Array32:
+	case isArray(c):
 		n, err := d.r.readArrayLen()
 		if err != nil {
 			return nil, err
@@ -70,7 +70,7 @@ func (d *decoder) readAny(depth int) (any, error) {
 			}
 		}
 		return out, nil
-	case msgpcode.IsFixedMap(c) || c == msgpcode.Map16 || c == msgpcode.Map32:
+	case isMap(c):
 		return d.readAnyMap(depth)
 	case msgpcode.IsExt(c):
 		return d.readExt(depth)
@@ -204,12 +204,13 @@ func parseExtValue(typ int8, p []byte) (any, error) {
 // name, then the fields. A type this side has not registered arrives as
 // map[string]any.
 func (d *decoder) readRegistered(typ int8, depth int) (any, error) {
-	name, err := d.r.readString()
-	if err != nil {
-		return nil, err
+	raw, ok, err := d.r.readStringBytes()
+	if err != nil || !ok {
+		return nil, stringError(d, err)
 	}
-	t, ok := d.reg.byName[name]
+	t, ok := d.reg.byName[string(raw)]
 	if !ok {
+		name := string(raw)
 		m, err := d.readAny(depth + 1)
 		if err != nil {
 			return nil, err
@@ -221,7 +222,7 @@ func (d *decoder) readRegistered(typ int8, depth int) (any, error) {
 	}
 	p := reflect.New(t)
 	if err := d.readFields(p.Elem(), depth+1); err != nil {
-		return nil, atPath(err, "("+name+")")
+		return nil, atPath(err, "("+string(raw)+")")
 	}
 	if typ == extStructPtr {
 		return p.Interface(), nil
@@ -353,10 +354,16 @@ func (d *decoder) readInto(v reflect.Value, depth int) error {
 		}
 		v.SetString(string(p))
 	case reflect.Slice:
+		if t == anySliceType && isArray(c) {
+			return d.readAnyAs(v, depth)
+		}
 		return d.readSlice(v, c, depth)
 	case reflect.Array:
 		return d.readArray(v, c, depth)
 	case reflect.Map:
+		if t == anyMapType {
+			return d.readAnyAs(v, depth)
+		}
 		return d.readMap(v, c, depth)
 	case reflect.Struct:
 		return d.readStruct(v, c, depth)
@@ -382,6 +389,29 @@ func (d *decoder) readInto(v reflect.Value, depth int) error {
 		return d.mismatch(c, t)
 	}
 	return nil
+}
+
+// readAnyAs reads into v, a []any or map[string]any, with readAny, which
+// builds them without reflection.
+func (d *decoder) readAnyAs(v reflect.Value, depth int) error {
+	x, err := d.readAny(depth)
+	if err != nil {
+		return err
+	}
+	xv := reflect.ValueOf(x)
+	if xv.Type() != v.Type() {
+		return d.errorf("want %s, got a %s", v.Type(), xv.Type())
+	}
+	v.Set(xv)
+	return nil
+}
+
+func isArray(c byte) bool {
+	return msgpcode.IsFixedArray(c) || c == msgpcode.Array16 || c == msgpcode.Array32
+}
+
+func isMap(c byte) bool {
+	return msgpcode.IsFixedMap(c) || c == msgpcode.Map16 || c == msgpcode.Map32
 }
 
 func (d *decoder) mismatch(c byte, t reflect.Type) error {
@@ -472,15 +502,19 @@ func (d *decoder) readMap(v reflect.Value, c byte, depth int) error {
 		return err
 	}
 	m := reflect.MakeMapWithSize(t, n)
+	// One key and one element, reset for each entry: SetMapIndex copies
+	// them.
+	k, e := reflect.New(t.Key()).Elem(), reflect.New(t.Elem()).Elem()
+	check := mayHoldIncomparable(t.Key())
 	for range n {
-		k := reflect.New(t.Key()).Elem()
+		k.SetZero()
+		e.SetZero()
 		if err := d.readInto(k, depth+1); err != nil {
 			return atPath(err, "(key)")
 		}
-		if !k.Comparable() {
+		if check && !k.Comparable() {
 			return d.errorf("map key of type %s holds a value that is not comparable", t.Key())
 		}
-		e := reflect.New(t.Elem()).Elem()
 		if err := d.readInto(e, depth+1); err != nil {
 			return atPath(err, fmt.Sprintf("[%#v]", k))
 		}
@@ -488,6 +522,24 @@ func (d *decoder) readMap(v reflect.Value, c byte, depth int) error {
 	}
 	v.Set(m)
 	return nil
+}
+
+// mayHoldIncomparable reports whether a value of the comparable type t can
+// hold one that is not (in an interface), which would panic as a map key.
+func mayHoldIncomparable(t reflect.Type) bool {
+	switch t.Kind() {
+	case reflect.Interface:
+		return true
+	case reflect.Array:
+		return mayHoldIncomparable(t.Elem())
+	case reflect.Struct:
+		for i := range t.NumField() {
+			if mayHoldIncomparable(t.Field(i).Type) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // readStruct reads a time.Time from a timestamp, and any other struct from
@@ -510,7 +562,7 @@ func (d *decoder) readStruct(v reflect.Value, c byte, depth int) error {
 		return nil
 	}
 	if !msgpcode.IsExt(c) {
-		if !msgpcode.IsFixedMap(c) && c != msgpcode.Map16 && c != msgpcode.Map32 {
+		if !isMap(c) {
 			return d.mismatch(c, t)
 		}
 		return d.readFields(v, depth)
@@ -558,7 +610,7 @@ func (d *decoder) skip(depth int) error {
 		_, err = d.r.next(4 << (c - msgpcode.Float))
 	case msgpcode.IsString(c) || msgpcode.IsBin(c):
 		_, _, err = d.r.readStringBytes()
-	case msgpcode.IsFixedArray(c) || c == msgpcode.Array16 || c == msgpcode.Array32:
+	case isArray(c):
 		var n int
 		if n, err = d.r.readArrayLen(); err != nil {
 			return err
@@ -568,7 +620,7 @@ func (d *decoder) skip(depth int) error {
 				return err
 			}
 		}
-	case msgpcode.IsFixedMap(c) || c == msgpcode.Map16 || c == msgpcode.Map32:
+	case isMap(c):
 		var n int
 		if n, err = d.r.readMapLen(); err != nil {
 			return err

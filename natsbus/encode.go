@@ -129,12 +129,17 @@ func (e *encoder) encodeMap(v reflect.Value, depth int) error {
 	if e.buf, err = appendMapLen(e.buf, v.Len()); err != nil {
 		return err
 	}
+	// SetIterKey and SetIterValue into two reused values allocate nothing
+	// per entry, unlike MapIter.Key and Value.
+	t := v.Type()
+	k, x := reflect.New(t.Key()).Elem(), reflect.New(t.Elem()).Elem()
 	for it := v.MapRange(); it.Next(); {
-		k := it.Key()
+		k.SetIterKey(it)
+		x.SetIterValue(it)
 		if err := e.encode(k, depth+1); err != nil {
 			return atPath(err, fmt.Sprintf("[%#v](key)", k))
 		}
-		if err := e.encode(it.Value(), depth+1); err != nil {
+		if err := e.encode(x, depth+1); err != nil {
 			return atPath(err, fmt.Sprintf("[%#v]", k))
 		}
 	}

@@ -13,10 +13,11 @@ const (
 	envelopeLen     = 4
 )
 
-// header is the envelope without its message.
+// header is the envelope without its message. Its fields alias the
+// message's bytes.
 type header struct {
-	sender string
-	name   string
+	sender []byte
+	name   []byte
 }
 
 // encodeMessage appends the envelope of msg to buf. It fails if msg cannot
@@ -42,33 +43,43 @@ func encodeMessage(buf []byte, reg *registry, limit int, sender, name string, ms
 
 // decodeHeader reads the envelope up to the message and returns a decoder
 // positioned there.
-func decodeHeader(data []byte, reg *registry) (header, *decoder, error) {
-	d := &decoder{r: reader{b: data}, reg: reg}
+func decodeHeader(data []byte, reg *registry) (header, decoder, error) {
+	d := decoder{r: reader{b: data}, reg: reg}
 	var h header
 	n, err := d.r.readArrayLen()
 	if err != nil {
-		return h, nil, fmt.Errorf("not a natsbus envelope: %w", err)
+		return h, d, fmt.Errorf("not a natsbus envelope: %w", err)
 	}
 	if n < 1 {
-		return h, nil, errors.New("not a natsbus envelope: want an array of 4")
+		return h, d, errors.New("not a natsbus envelope: want an array of 4")
 	}
 	v, err := d.r.readInt()
 	if err != nil {
-		return h, nil, fmt.Errorf("not a natsbus envelope: version: %w", err)
+		return h, d, fmt.Errorf("not a natsbus envelope: version: %w", err)
 	}
 	if v.neg || v.u != envelopeVersion {
-		return h, nil, fmt.Errorf("unsupported envelope version %d (this natsbus reads version %d)", v.i, envelopeVersion)
+		return h, d, fmt.Errorf("unsupported envelope version %d (this natsbus reads version %d)", v.i, envelopeVersion)
 	}
 	if n != envelopeLen {
-		return h, nil, fmt.Errorf("malformed envelope: array of %d, want %d", n, envelopeLen)
+		return h, d, fmt.Errorf("malformed envelope: array of %d, want %d", n, envelopeLen)
 	}
-	if h.sender, err = d.r.readString(); err != nil {
-		return h, nil, fmt.Errorf("malformed envelope: sender: %w", err)
+	var ok bool
+	if h.sender, ok, err = d.r.readStringBytes(); err != nil || !ok {
+		return h, d, fmt.Errorf("malformed envelope: sender: %w", stringError(&d, err))
 	}
-	if h.name, err = d.r.readString(); err != nil {
-		return h, nil, fmt.Errorf("malformed envelope: channel name: %w", err)
+	if h.name, ok, err = d.r.readStringBytes(); err != nil || !ok {
+		return h, d, fmt.Errorf("malformed envelope: channel name: %w", stringError(&d, err))
 	}
 	return h, d, nil
+}
+
+// stringError is err, or for a nil where a string belongs, an error
+// saying so.
+func stringError(d *decoder, err error) error {
+	if err == nil {
+		err = d.r.errorf("want a string, got nil")
+	}
+	return err
 }
 
 // decodeBody reads the message that follows the header; nothing may follow
@@ -88,8 +99,8 @@ func decodeBody(d *decoder) (any, error) {
 func decodeMessage(data []byte, reg *registry) (header, any, error) {
 	h, d, err := decodeHeader(data, reg)
 	if err != nil {
-		return h, nil, err
+		return h, d, err
 	}
-	v, err := decodeBody(d)
+	v, err := decodeBody(&d)
 	return h, v, err
 }

@@ -76,7 +76,7 @@ func FuzzDecode(f *testing.F) {
 		if err != nil {
 			return
 		}
-		again, err := encodeMessage(nil, testReg, 0, h.sender, h.name, v)
+		again, err := encodeMessage(nil, testReg, 0, string(h.sender), string(h.name), v)
 		if err != nil {
 			t.Fatalf("decoded %#v, which does not encode: %v", v, err)
 		}
@@ -84,7 +84,7 @@ func FuzzDecode(f *testing.F) {
 		if err != nil {
 			t.Fatalf("re-encoded %#v, which does not decode: %v", v, err)
 		}
-		third, err := encodeMessage(nil, testReg, 0, h.sender, h.name, v2)
+		third, err := encodeMessage(nil, testReg, 0, string(h.sender), string(h.name), v2)
 		if err != nil || len(third) != len(again) {
 			t.Fatalf("second round trip: %d bytes then %d (%v)", len(again), len(third), err)
 		}

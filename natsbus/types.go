@@ -10,11 +10,12 @@ import (
 )
 
 var (
-	timeType   = reflect.TypeFor[time.Time]()
-	bufferType = reflect.TypeFor[*msgport.Buffer]()
-	errorType  = reflect.TypeFor[error]()
-	anyType    = reflect.TypeFor[any]()
-	bytesType  = reflect.TypeFor[[]byte]()
+	timeType     = reflect.TypeFor[time.Time]()
+	bufferType   = reflect.TypeFor[*msgport.Buffer]()
+	errorType    = reflect.TypeFor[error]()
+	anyType      = reflect.TypeFor[any]()
+	anySliceType = reflect.TypeFor[[]any]()
+	anyMapType   = reflect.TypeFor[map[string]any]()
 )
 
 // TypeName returns the name under which WithTypes registers the struct type
