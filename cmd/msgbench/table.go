@@ -86,6 +86,9 @@ var Targets = []Target{
 	{What: "allocations: hand-off of an int", Subject: goRef("BenchmarkHandoff/msgport", "allocs/op"), Kind: Ceiling, Limit: 2},
 	{What: "allocations: clone of a pointer-free value", Subject: goRef("BenchmarkClone/flat/msgport-any", "allocs/op"), Kind: Ceiling, Limit: 1},
 
+	{What: "natsbus small struct throughput", Short: "natsbus / nats.go + msgpack",
+		Subject: goRef("natsbus:BenchmarkThroughput/msgport", "ns/op"), Base: goRef("natsbus:BenchmarkThroughput/raw+msgpack", "ns/op"),
+		BaseLabel: "nats.go + msgpack by hand", Kind: AtMost, Info: true},
 	{What: "structuredClone, small struct", Short: "StructuredClone small vs Node",
 		Subject: goRef("BenchmarkClone/small/msgport-any", "ns/op"), Base: nodeRef("structuredClone_small", "ns/op"),
 		BaseLabel: "Node.js structuredClone", Kind: Faster, Info: true},
