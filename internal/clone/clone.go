@@ -193,16 +193,25 @@ func typedWord[T any](p *plan, v T) (T, error) {
 	return *(*T)(unsafe.Pointer(&nw)), nil
 }
 
-// typedCopy clones any other value; plans take its address, so it lives
-// on the heap, next to the clone.
+// typedCopy clones any other value. Plans take the addresses of v and of
+// the result; noescape keeps both on the stack (see unsafe_linkname.go),
+// and the assignment to escapeSink, never executed, makes what v points to
+// escape as it must.
 func typedCopy[T any](p *plan, v T) (T, error) {
-	io := &struct{ in, out T }{in: v}
-	err := run(nil, func(st *state) error {
-		return p.copy(st, unsafe.Pointer(&io.out), unsafe.Pointer(&io.in))
-	})
+	if escapeSink.on {
+		escapeSink.v = v
+	}
+	var out T
+	src, dst := noescape(unsafe.Pointer(&v)), noescape(unsafe.Pointer(&out))
+	err := run(nil, func(st *state) error { return p.copy(st, dst, src) })
 	if err != nil {
 		var zero T
 		return zero, err
 	}
-	return io.out, nil
+	return out, nil
+}
+
+var escapeSink struct {
+	on bool
+	v  any
 }

@@ -177,4 +177,3 @@ func (b *fuzzBuilder) value(depth int) any {
 		return nil
 	}
 }
-

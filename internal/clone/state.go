@@ -6,6 +6,7 @@ package clone
 
 import (
 	"fmt"
+	"math/bits"
 	"reflect"
 	"sync"
 	"unsafe"
@@ -60,7 +61,8 @@ type state struct {
 	memoN     int
 	memoArr   [memoInline]memoEntry
 	memoTab   []memoEntry
-	memoShift uint // 64 - log2(len(memoTab))
+	memoShift uint        // 64 - log2(len(memoTab))
+	spareTab  []memoEntry // a cleared table kept from an earlier clone
 
 	tasks []task
 
@@ -84,6 +86,10 @@ func putState(st *state) {
 
 func (st *state) reset() {
 	if st.memoTab != nil {
+		if len(st.memoTab) <= 4096 {
+			clear(st.memoTab)
+			st.spareTab = st.memoTab
+		}
 		st.memoTab = nil
 	} else {
 		clear(st.memoArr[:st.memoN])
@@ -141,8 +147,11 @@ func (st *state) remember(p, t unsafe.Pointer, n int, v unsafe.Pointer) {
 			st.memoN++
 			return
 		}
-		st.memoTab = make([]memoEntry, 64)
-		st.memoShift = 64 - 6
+		st.memoTab, st.spareTab = st.spareTab, nil
+		if st.memoTab == nil {
+			st.memoTab = make([]memoEntry, 64)
+		}
+		st.memoShift = uint(64 - bits.TrailingZeros(uint(len(st.memoTab))))
 		st.memoN = 0
 		for _, e := range st.memoArr {
 			st.insert(e)

@@ -14,7 +14,10 @@ package clone
 // the public API instead (see unsafe_nolinkname.go); the benchmarks in
 // clone_bench_test.go compare the two.
 
-import "unsafe"
+import (
+	"reflect"
+	"unsafe"
+)
 
 //go:linkname reflect_unsafe_New reflect.unsafe_New
 //go:noescape
@@ -47,3 +50,18 @@ func typedmemmove(p *plan, dst, src unsafe.Pointer) { reflect_typedmemmove(p.rt,
 func typedslicecopy(elem *plan, dst, src unsafe.Pointer, n int) {
 	reflect_typedslicecopy(elem.rt, sliceHeader{dst, n, n}, sliceHeader{src, n, n})
 }
+
+// noescape returns p, hiding it from escape analysis: the copy goes
+// through reflect.typedmemmove, which is declared //go:noescape, so the
+// compiler sees no flow from p to the result. Typed uses it to hand the
+// addresses of its argument and result to plans, which are called
+// indirectly and would otherwise move both to the heap (one allocation per
+// call). It is sound because plans never retain the dst and src addresses
+// they are given (see unsafe.go), and Typed makes the pointers held in its
+// argument escape explicitly.
+func noescape(p unsafe.Pointer) (q unsafe.Pointer) {
+	reflect_typedmemmove(unsafePointerRT, unsafe.Pointer(&q), unsafe.Pointer(&p))
+	return q
+}
+
+var unsafePointerRT = rtypeOf(reflect.TypeFor[unsafe.Pointer]())
