@@ -166,6 +166,9 @@ func (t *target) dispatchMessage(ev *MessageEvent, halted func() bool) {
 	if ev.Type == typeMessageError {
 		idx = 1
 	}
+	if ev.Type == typeError { // a Worker's error event (worker.go)
+		idx = 3
+	}
 	t.fire(idx, ev, halted)
 }
 
