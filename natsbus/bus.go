@@ -240,12 +240,19 @@ func (b *Bus) Publish(name string, from msgport.Subscriber, msg any) error {
 	return nil
 }
 
-// receive handles a message from NATS for t, on t's delivery goroutine.
+// receive handles a message from NATS for t, on t's delivery goroutine,
+// then reports what nats.go dropped meanwhile: messages are dropped only
+// while one is being handled.
 func (b *Bus) receive(t *topic, m *nats.Msg) {
+	b.deliver(t, m)
 	if n, err := m.Sub.Dropped(); err == nil && n > t.dropped {
 		b.onError(fmt.Errorf("natsbus: channel %q: nats.go dropped %d messages: %w", t.name, n-t.dropped, nats.ErrSlowConsumer))
 		t.dropped = n
 	}
+}
+
+// deliver decodes m and hands it to t's subscribers.
+func (b *Bus) deliver(t *topic, m *nats.Msg) {
 	members := t.load()
 	if len(members) == 0 {
 		return

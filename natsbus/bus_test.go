@@ -3,9 +3,11 @@ package natsbus_test
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/seed01aa7ee5/msgport"
@@ -377,5 +379,103 @@ func TestSubscribeIsConfirmed(t *testing.T) {
 		if got := nextData(t, ch); got != int64(i) {
 			t.Fatalf("got %v", got)
 		}
+	}
+}
+
+// On a connection closed for good, PostMessage still delivers in the process
+// and says that NATS did not take the message.
+func TestClosedConnection(t *testing.T) {
+	s := startServer(t, -1)
+	nc := connect(t, s.ClientURL())
+	bus := newBus(t, nc)
+	local := join(t, bus, "c")
+	from := sender(t, bus, "c")
+	nc.Close()
+	err := from.PostMessage("still here")
+	if !errors.Is(err, nats.ErrConnectionClosed) {
+		t.Errorf("PostMessage on a closed connection = %v, want ErrConnectionClosed", err)
+	}
+	if got := nextData(t, local); got != "still here" {
+		t.Errorf("local channel got %v", got)
+	}
+	if _, err := bus.Subscribe("other", &recorder{}); !errors.Is(err, nats.ErrConnectionClosed) {
+		t.Errorf("Subscribe on a closed connection = %v", err)
+	}
+}
+
+// blocker is a Subscriber whose first Deliver blocks until release is
+// closed (breaking the contract on purpose, to make the Bus fall behind).
+type blocker struct {
+	entered chan struct{}
+	release chan struct{}
+	once    sync.Once
+	got     chan any
+}
+
+func (b *blocker) Deliver(msg any) {
+	b.once.Do(func() {
+		close(b.entered)
+		<-b.release
+	})
+	b.got <- msg
+}
+
+func (b *blocker) DeliverError(err error) { b.got <- err }
+
+// When nats.go drops messages for a subscription that fell behind its
+// pending limits, the error handler hears of it, and delivery goes on.
+func TestSlowConsumer(t *testing.T) {
+	s := startServer(t, -1)
+	nc1, nc2 := connect(t, s.ClientURL()), connect(t, s.ClientURL())
+	sink := make(errorSink, 16)
+	bus1 := newBus(t, nc1)
+	bus2 := newBus(t, nc2, natsbus.WithPendingLimits(1, -1), sink.option())
+	sub := &blocker{entered: make(chan struct{}), release: make(chan struct{}), got: make(chan any, 100)}
+	cancel, err := bus2.Subscribe("slow", sub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cancel()
+
+	if err := bus1.Publish("slow", nil, 0); err != nil {
+		t.Fatal(err)
+	}
+	<-sub.entered // message 0 is being delivered, and blocks
+	for i := 1; i <= 10; i++ {
+		if err := bus1.Publish("slow", nil, i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Once both round trips are done, nc2 has read all ten and dropped
+	// them: the one being delivered already fills the limit.
+	if err := nc1.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if err := nc2.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	close(sub.release)
+	select {
+	case err := <-sink:
+		if !errors.Is(err, nats.ErrSlowConsumer) || !strings.Contains(err.Error(), "dropped 10 messages") {
+			t.Errorf("error handler got %v", err)
+		}
+	case <-time.After(waitFor):
+		t.Fatal("no slow consumer error")
+	}
+	if err := bus1.Publish("slow", nil, 11); err != nil {
+		t.Fatal(err)
+	}
+	var got []any
+	for len(got) == 0 || got[len(got)-1] != int64(11) {
+		select {
+		case v := <-sub.got:
+			got = append(got, v)
+		case <-time.After(waitFor):
+			t.Fatalf("delivery stopped after %v", got)
+		}
+	}
+	if want := []any{int64(0), int64(11)}; !reflect.DeepEqual(got, want) {
+		t.Errorf("got %v, want %v", got, want)
 	}
 }
