@@ -61,10 +61,6 @@ var (
 // closedChan is returned by Done for mailboxes that are already finished.
 var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
 
-// maxSpare is the largest batch buffer kept for reuse once drained, so that
-// one burst does not pin memory for the life of an idle mailbox.
-const maxSpare = 4096
-
 // Mailbox is a FIFO of items with an on-demand dispatcher. The zero value is
 // not usable; make one with New or Pair.
 type Mailbox[T any] struct {
@@ -75,9 +71,7 @@ type Mailbox[T any] struct {
 	state atomic.Uint32 // a State; written under mu, read anywhere
 	halt  atomic.Bool   // Stopped or Detached: the dispatcher delivers no more
 
-	items []T // queue: items[head:] are waiting
-	head  int
-	spare []T // the previous batch's buffer, for reuse
+	q queue[T] // the items waiting
 
 	capacity int // 0: unbounded
 	waiting  int // queued + taken by the dispatcher but not begun; kept when capacity > 0
@@ -91,8 +85,8 @@ type Mailbox[T any] struct {
 	movedTo *Mailbox[T] // for Detached: where its remaining batch goes
 
 	// Owned by the running dispatcher, not guarded by mu.
-	batch []T // the batch being delivered
-	pos   int // index of the next item of batch to deliver
+	batch span[T]     // the batch being delivered
+	spent *segment[T] // a segment of batch read through, to recycle
 
 	avail chan struct{} // closed when items arrive or the state changes (Take waits on it)
 	space chan struct{} // closed when room frees or the state changes (Post waits on it)
@@ -221,10 +215,9 @@ func (m *Mailbox[T]) Close() {
 	}
 	m.setStateLocked(Stopped)
 	if m.capacity > 0 {
-		m.waiting -= len(m.items) - m.head
+		m.waiting -= m.q.len()
 	}
-	clear(m.items)
-	m.items, m.head = m.items[:0], 0
+	m.q = queue[T]{}
 	m.wakeLocked()
 	var spawnPeer *Mailbox[T]
 	if p := m.peer; p != nil {
@@ -313,7 +306,7 @@ func (m *Mailbox[T]) setStateLocked(s State) {
 // pushLocked enqueues item and reports whether the caller must start the
 // dispatcher (after unlocking).
 func (m *Mailbox[T]) pushLocked(item T) bool {
-	m.items = append(m.items, item)
+	m.q.push(item)
 	if m.capacity > 0 {
 		m.waiting++
 	}
@@ -328,16 +321,10 @@ func (m *Mailbox[T]) pushLocked(item T) bool {
 // reports whether the caller must start the dispatcher: taking the last item
 // of an ended mailbox makes its End due.
 func (m *Mailbox[T]) popLocked() (item T, ok, spawn bool) {
-	if m.held || m.head == len(m.items) {
+	if m.held || m.q.len() == 0 {
 		return item, false, false
 	}
-	item = m.items[m.head]
-	var zero T
-	m.items[m.head] = zero
-	m.head++
-	if m.head == len(m.items) {
-		m.items, m.head = m.items[:0], 0
-	}
+	item = m.q.pop()
 	m.freeLocked(1)
 	return item, true, m.kickLocked()
 }
@@ -384,7 +371,7 @@ func (m *Mailbox[T]) spaceLocked() chan struct{} {
 // endDueLocked reports whether End should be dispatched now.
 func (m *Mailbox[T]) endDueLocked() bool {
 	s := m.State()
-	return (s == Ended || s == Stopped) && !m.endFired && !m.held && m.head == len(m.items)
+	return (s == Ended || s == Stopped) && !m.endFired && !m.held && m.q.len() == 0
 }
 
 // kickLocked reports whether a dispatcher must be started, and if so marks
@@ -393,7 +380,7 @@ func (m *Mailbox[T]) kickLocked() bool {
 	if m.running || m.held || m.State() == Detached {
 		return false
 	}
-	if (m.started && m.head < len(m.items)) || m.endDueLocked() {
+	if (m.started && m.q.len() > 0) || m.endDueLocked() {
 		m.running = true
 		return true
 	}
@@ -426,15 +413,11 @@ func (m *Mailbox[T]) run() {
 
 func (m *Mailbox[T]) loop() {
 	for {
-		if m.pos < len(m.batch) {
-			m.deliver()
-		}
+		m.deliver()
 		m.mu.Lock()
-		if m.batch != nil {
-			if cap(m.batch) <= maxSpare {
-				m.spare = m.batch[:0]
-			}
-			m.batch, m.pos = nil, 0
+		if m.spent != nil {
+			m.q.recycle(m.spent)
+			m.spent = nil
 		}
 		switch {
 		case m.State() == Detached:
@@ -446,9 +429,8 @@ func (m *Mailbox[T]) loop() {
 		case m.endFired:
 			m.stopLocked()
 			return
-		case m.started && !m.held && m.head < len(m.items):
-			m.batch = m.items[m.head:]
-			m.items, m.head, m.spare = m.spare, 0, nil
+		case m.started && !m.held && m.q.len() > 0:
+			m.batch = m.q.takeAll()
 			m.mu.Unlock()
 		case m.endDueLocked():
 			m.endFired = true
@@ -473,10 +455,9 @@ func (m *Mailbox[T]) stopLocked() {
 // stopping as soon as m is halted: a stopped mailbox drops the rest, a
 // detached one hands it to its successor.
 func (m *Mailbox[T]) deliver() {
-	var zero T
-	for m.pos < len(m.batch) {
+	for {
 		if m.halt.Load() {
-			rest := m.batch[m.pos:]
+			rest := m.batch.rest()
 			m.mu.Lock()
 			if m.State() == Detached {
 				m.handBackLocked(rest)
@@ -484,18 +465,20 @@ func (m *Mailbox[T]) deliver() {
 				m.freeLocked(len(rest))
 			}
 			m.mu.Unlock()
-			clear(rest)
-			m.pos = len(m.batch)
 			return
+		}
+		item, ok, spent := m.batch.next()
+		if !ok {
+			return
+		}
+		if spent != nil {
+			m.spent = spent
 		}
 		if m.capacity > 0 {
 			m.mu.Lock()
 			m.freeLocked(1)
 			m.mu.Unlock()
 		}
-		item := m.batch[m.pos]
-		m.batch[m.pos] = zero
-		m.pos++
 		m.h.Deliver(item)
 	}
 }
@@ -513,12 +496,7 @@ func (m *Mailbox[T]) handBackLocked(rest []T) {
 	case Stopped:
 		to.freeLocked(len(rest))
 	default:
-		if len(rest) > 0 {
-			items := make([]T, 0, len(rest)+len(to.items)-to.head)
-			items = append(items, rest...)
-			to.items = append(items, to.items[to.head:]...)
-			to.head = 0
-		}
+		to.q.pushFront(rest)
 	}
 	to.held = false
 	to.wakeLocked()

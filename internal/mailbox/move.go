@@ -91,7 +91,7 @@ func (m *Mailbox[T]) moveLocked(h Handler[T]) *Mailbox[T] {
 		mu:       m.mu,
 		h:        h,
 		peer:     m.peer,
-		items:    m.items[m.head:],
+		q:        m.q,
 		capacity: m.capacity,
 		waiting:  m.waiting,
 		held:     m.running || m.held,
@@ -100,7 +100,7 @@ func (m *Mailbox[T]) moveLocked(h Handler[T]) *Mailbox[T] {
 	if m.peer != nil {
 		m.peer.peer = nm
 	}
-	m.peer, m.items, m.head, m.spare = nil, nil, 0, nil
+	m.peer, m.q = nil, queue[T]{}
 	m.movedTo = nm
 	m.setStateLocked(Detached)
 	m.wakeLocked()
