@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -168,22 +169,20 @@ func (b *Bus) Subscribe(name string, sub msgport.Subscriber) (cancel func(), err
 // leave takes sub out of t, and unsubscribes t from NATS if it was the
 // last.
 func (b *Bus) leave(t *topic, sub msgport.Subscriber) {
+	var err error
 	b.mu.Lock()
-	defer b.mu.Unlock()
 	old := t.load()
-	for i, s := range old {
-		if s != sub {
-			continue
-		}
+	if i := slices.Index(old, sub); i >= 0 {
 		next := append(old[:i:i], old[i+1:]...)
 		t.members.Store(&next)
 		if len(next) == 0 && b.topics[t.name] == t {
 			delete(b.topics, t.name)
-			if err := t.sub.Unsubscribe(); err != nil && !errors.Is(err, nats.ErrConnectionClosed) {
-				b.onError(fmt.Errorf("natsbus: unsubscribe from channel %q: %w", t.name, err))
-			}
+			err = t.sub.Unsubscribe()
 		}
-		return
+	}
+	b.mu.Unlock()
+	if err != nil && !errors.Is(err, nats.ErrConnectionClosed) {
+		b.onError(fmt.Errorf("natsbus: unsubscribe from channel %q: %w", t.name, err))
 	}
 }
 

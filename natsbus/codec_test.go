@@ -3,6 +3,7 @@ package natsbus
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"math"
 	"reflect"
 	"strings"
@@ -249,6 +250,17 @@ func TestDepth(t *testing.T) {
 			t.Errorf("%d levels: %v", n, err)
 		}
 	}
+	// The path of an error deep down is cut short (building it whole
+	// would take quadratic time).
+	deep := []byte{0x94, 1, 0xa1, 's', 0xa1, 'n'}
+	for range maxDepth - 1 {
+		deep = append(append(deep, 0x81, 0xd9, 90), bytes.Repeat([]byte("k"), 90)...)
+	}
+	_, _, err := decodeMessage(append(deep, 0xc1), testReg)
+	if err == nil || len(err.Error()) > 2*maxPath || !strings.Contains(err.Error(), "invalid code 0xc1") {
+		t.Errorf("deep error of %d bytes: %.200v", len(fmt.Sprint(err)), err)
+	}
+
 	cyc := []any{nil}
 	cyc[0] = cyc
 	m := map[string]any{}

@@ -214,11 +214,19 @@ func (e *encoder) encodePointer(v reflect.Value, depth int) error {
 
 // pathError is an encoding or decoding error with where in the value it
 // happened, written as Go would reach it from the root: ".Items[2].Name",
-// `["key"]`.
+// `["key"]`. Paths are cut to about maxPath bytes, keeping the steps
+// nearest the error, so that a deeply nested value does not cost quadratic
+// time to report.
 type pathError struct {
 	path string
 	err  error
+	cut  bool // steps nearer the root were left out
 }
+
+const (
+	maxPath = 256
+	maxStep = 64
+)
 
 func (e *pathError) Error() string {
 	if e.path == "" {
@@ -231,11 +239,20 @@ func (e *pathError) Unwrap() error { return e.err }
 
 // atPath puts step in front of the path of err.
 func atPath(err error, step string) error {
-	if pe, ok := err.(*pathError); ok {
-		pe.path = step + pe.path
-		return pe
+	pe, ok := err.(*pathError)
+	if !ok {
+		pe = &pathError{err: err}
 	}
-	return &pathError{path: step, err: err}
+	switch {
+	case pe.cut:
+	case len(pe.path)+len(step) > maxPath:
+		pe.path, pe.cut = "..."+pe.path, true
+	case len(step) > maxStep:
+		pe.path = step[:maxStep-3] + "..." + pe.path
+	default:
+		pe.path = step + pe.path
+	}
+	return pe
 }
 
 // encodeInterface writes the dynamic value of v; an error that is not of a

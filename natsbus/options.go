@@ -65,13 +65,15 @@ func WithTypes(samples ...any) Option {
 	}
 }
 
-// WithErrorHandler sets the function that receives the Bus's asynchronous
-// errors, those that no call can return: messages that nats.go dropped
-// because a channel name's subscription fell behind (they match
-// nats.ErrSlowConsumer), and a subscription the server had not confirmed
-// within the connection's timeout. It is called on nats.go's delivery
-// goroutines and must not block for long. The default logs with log/slog at
-// error level; nil restores it.
+// WithErrorHandler sets the function that receives the errors no call can
+// return: messages that nats.go dropped because a channel name's
+// subscription fell behind its pending limits (reported right after the
+// delivery during which they were dropped; they match
+// nats.ErrSlowConsumer), a subscription the server had not confirmed within
+// the connection's Timeout, and a failed unsubscription. It is called on
+// nats.go's delivery goroutines, or in Subscribe and the cancel functions,
+// holding no lock of the Bus; it must not block for long. The default logs
+// with log/slog at error level; nil restores it.
 func WithErrorHandler(fn func(error)) Option {
 	if fn == nil {
 		fn = logError

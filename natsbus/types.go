@@ -13,7 +13,6 @@ var (
 	timeType     = reflect.TypeFor[time.Time]()
 	bufferType   = reflect.TypeFor[*msgport.Buffer]()
 	errorType    = reflect.TypeFor[error]()
-	anyType      = reflect.TypeFor[any]()
 	anySliceType = reflect.TypeFor[[]any]()
 	anyMapType   = reflect.TypeFor[map[string]any]()
 )
