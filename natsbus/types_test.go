@@ -93,6 +93,8 @@ func TestTypeTable(t *testing.T) {
 		{"registered structs inside", []any{Point{5, 6}, &Point{7, 8}, map[string]any{"p": Point{}}}, []any{Point{5, 6}, &Point{7, 8}, map[string]any{"p": Point{}}}},
 		{"pointer to int", &one, int64(1)},
 		{"nil pointer", (*Point)(nil), nil},
+		{"nil func", (func())(nil), nil},
+		{"nil chan", (chan int)(nil), nil},
 		{"error", io.EOF, errors.New("EOF")},
 		{"wrapped error", fmt.Errorf("read: %w", io.EOF), errors.New("read: EOF")},
 		{"error inside", []any{io.ErrUnexpectedEOF}, []any{errors.New("unexpected EOF")}},
@@ -258,6 +260,8 @@ func TestCannotSend(t *testing.T) {
 	cases := map[string]any{"cycle": cyclic}
 	if b := detachedBuffer(t); b.Detached() {
 		cases["detached buffer"] = b
+	} else {
+		t.Error("transferring a buffer did not detach it")
 	}
 	for name, v := range cases {
 		err := bus1.Publish("bad", nil, v)
