@@ -174,7 +174,7 @@ func TestBroadcastMessageError(t *testing.T) {
 		e := r.next(t)
 		got = append(got, fmt.Sprintf("%s:%v", e.Type, e.Data))
 	}
-	want := []string{"messageerror:msgport: listener panicked: boom", "message:panic", "messageerror:undecodable", "message:after"}
+	want := []string{"messageerror:msgport: panic: boom", "message:panic", "messageerror:undecodable", "message:after"}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Fatalf("events (-want +got):\n%s", d)
 	}

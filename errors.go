@@ -40,8 +40,9 @@ func (e *DataCloneError) Error() string {
 }
 
 // PanicError is the Data of a "messageerror" event fired because a "message"
-// listener panicked, and what the error hook receives when any other listener
-// panics. Its text contains the panic value; when that value is an error,
+// listener panicked, what the error hook receives when any other listener
+// panics, and what a Worker, Pool or Pipeline reports for a panicking
+// function. Its text contains the panic value; when that value is an error,
 // errors.Is and errors.As see through to it.
 type PanicError struct {
 	Value any    // the value passed to panic
@@ -49,7 +50,7 @@ type PanicError struct {
 }
 
 func (e *PanicError) Error() string {
-	return fmt.Sprintf("msgport: listener panicked: %v", e.Value)
+	return fmt.Sprintf("msgport: panic: %v", e.Value)
 }
 
 // Unwrap returns the panic value when it is an error, so errors.Is and

@@ -84,7 +84,7 @@ func ExampleMessagePort_SetOnMessageError() {
 	<-done
 	ch.Port1.Close()
 	// Output:
-	// messageerror: msgport: listener panicked: cannot handle it
+	// messageerror: msgport: panic: cannot handle it
 	// handled good
 }
 
