@@ -164,6 +164,23 @@ func TestNilAndEmpty(t *testing.T) {
 	}
 }
 
+func TestNaNKeys(t *testing.T) {
+	m := map[float64]int{math.NaN(): 1, math.NaN(): 2, 1: 3}
+	c, err := Typed(m)
+	if err != nil || len(c) != 3 || c[1] != 3 {
+		t.Errorf("NaN keys: %v %v", c, err)
+	}
+	sum := 0
+	for k, v := range c {
+		if math.IsNaN(k) {
+			sum += v
+		}
+	}
+	if sum != 3 {
+		t.Errorf("NaN entries: %v", c)
+	}
+}
+
 func TestSliceCapacity(t *testing.T) {
 	s := make([]int, 2, 10)
 	c, _ := Typed(s)
@@ -240,6 +257,7 @@ func TestImmutableAllocs(t *testing.T) {
 		{"Value(error)", 0, func() { Value(err, nil) }},
 		{"Typed(flat struct)", 0, func() { Typed(fv) }},
 		{"Typed(*point)", 1, func() { Typed(pf) }},
+		{"Typed(*flat)", 1, func() { Typed(&fv) }},
 	} {
 		if got := testing.AllocsPerRun(100, tc.fn); got != tc.want {
 			t.Errorf("%s: %v allocs, want %v", tc.name, got, tc.want)
@@ -768,6 +786,9 @@ func TestCloner(t *testing.T) {
 
 type hooked struct{ secret []byte }
 
+// hookedWord is pointer-shaped: its hook gets and returns the one word.
+type hookedWord struct{ m map[string]int }
+
 type hookedPtr struct{ N int }
 
 var hookedPtrCalls atomic.Int32
@@ -779,6 +800,9 @@ func init() {
 			return nil, errors.New("hook refused")
 		}
 		return hooked{secret: []byte("redacted")}, nil
+	})
+	Register(reflect.TypeFor[hookedWord](), func(v any) (any, error) {
+		return hookedWord{m: map[string]int{"hooked": len(v.(hookedWord).m)}}, nil
 	})
 	Register(reflect.TypeFor[*hookedPtr](), func(v any) (any, error) {
 		hookedPtrCalls.Add(1)
@@ -795,6 +819,10 @@ func TestHooks(t *testing.T) {
 	var e *Error
 	if !errors.As(err, &e) || e.Path != ".H" || e.Reason != "hook refused" {
 		t.Errorf("hook error: %v", err)
+	}
+	w, err := Value([]any{hookedWord{m: map[string]int{"a": 1}}}, nil)
+	if err != nil || w.([]any)[0].(hookedWord).m["hooked"] != 1 {
+		t.Errorf("hook on a pointer-shaped type: %v %v", w, err)
 	}
 	p := &hookedPtr{N: 1}
 	before := hookedPtrCalls.Load()

@@ -33,8 +33,6 @@ const (
 	kindOther  planKind = iota
 	kindStruct          // a plain struct, whose fields may be flattened into its parent
 	kindCustom          // a Hook or a CloneMessage method
-	kindSyncMap
-	kindAtomicValue
 )
 
 type plan struct {
@@ -238,8 +236,9 @@ func compileRefusal(p *plan, reason string) {
 	}
 }
 
-// wordOfCopy derives the copy function of a direct type from its word
-// function, or the other way round.
+// wordOfCopy derives the word function of a direct type from its copy
+// function (a fallback: the plans of pointer-shaped types define both), and
+// copyOfWord the other way round.
 func wordOfCopy(p *plan) wordFunc {
 	cp := p.copy
 	return func(st *state, w unsafe.Pointer) (unsafe.Pointer, error) {

@@ -3,18 +3,14 @@ package clone
 // Pointers: identity is kept through the memo, so shared targets stay
 // shared and cycles stay cycles.
 
-import (
-	"reflect"
-	"unsafe"
-)
+import "unsafe"
 
 func compilePointer(b *builder, p *plan) {
 	t := p.t
 	p.hook = hookFor(t)
 	// A CloneMessage method with a pointer receiver; one with a value
 	// receiver is T's and is called by T's plan.
-	p.cloner = p.hook == nil && t.Implements(clonerType) &&
-		(t.Elem().Kind() == reflect.Interface || !t.Elem().Implements(clonerType))
+	p.cloner = p.hook == nil && t.Implements(clonerType) && !t.Elem().Implements(clonerType)
 	if p.hook != nil || p.cloner {
 		p.kind = kindCustom
 	}

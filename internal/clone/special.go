@@ -117,7 +117,6 @@ func compileSpecial(b *builder, p *plan) bool {
 		case "Mutex", "RWMutex", "WaitGroup", "Once", "Pool":
 			p.copy = zeroCopy(p)
 		case "Map":
-			p.kind = kindSyncMap
 			p.copy = syncMapCopy
 		case "Cond":
 			p.copy = func(*state, unsafe.Pointer, unsafe.Pointer) error {
@@ -201,7 +200,6 @@ func compileAtomic(b *builder, p *plan) bool {
 	}
 	switch name {
 	case "Value":
-		p.kind = kindAtomicValue
 		p.copy = func(st *state, dst, src unsafe.Pointer) error {
 			d := (*atomic.Value)(dst)
 			*d = atomic.Value{}
