@@ -949,6 +949,39 @@ func TestDeepFailure(t *testing.T) {
 	}
 }
 
+func TestDeepMixedFailure(t *testing.T) {
+	// Past the recursion limit through slices, maps, structs and sync.Map.
+	var v any = func() {}
+	var segs []string
+	for i := 0; i < 400; i++ {
+		switch i % 4 {
+		case 0:
+			v = []any{0, v}
+			segs = append(segs, "[1]")
+		case 1:
+			v = map[string]any{"k": v}
+			segs = append(segs, `["k"]`)
+		case 2:
+			v = struct{ A any }{v}
+			segs = append(segs, ".A")
+		default:
+			m := &sync.Map{}
+			m.Store(7, v)
+			v = m
+			segs = append(segs, "[7]")
+		}
+	}
+	for i, j := 0, len(segs)-1; i < j; i, j = i+1, j-1 {
+		segs[i], segs[j] = segs[j], segs[i]
+	}
+	want := strings.Join(segs[:32], "") + "...(336 more)..." + strings.Join(segs[len(segs)-32:], "")
+	_, err := Value(v, nil)
+	var e *Error
+	if !errors.As(err, &e) || e.Path != want {
+		t.Errorf("Path = %q\nwant %q (%v)", e.Path, want, err)
+	}
+}
+
 func TestDeepInterfaces(t *testing.T) {
 	// Depth through slices, maps and interfaces, not only pointers.
 	var v any = "leaf"

@@ -73,7 +73,12 @@ func fillMap(st *state, p *plan, dst, src unsafe.Pointer, _ int) error {
 		kIn.SetIterKey(it)
 		vIn.SetIterValue(it)
 		if !kp.imm {
-			if err := kp.copy(st, kOutPtr, kInPtr); err != nil {
+			if st.track {
+				st.push(mapKeySeg(kIn))
+			}
+			err := kp.copy(st, kOutPtr, kInPtr)
+			st.pop()
+			if err != nil {
 				return wrap(err, mapKeySeg(kIn))
 			}
 		}
