@@ -115,8 +115,9 @@ type Hook func(v any) (any, error)
 // again, or seeded, maps to its clone first. A hook takes precedence over a
 // CloneMessage method.
 //
-// Register is meant for init functions; it is safe to call at any time,
-// but clones already running may not see the hook. It panics if t or h is
+// Register is meant for init functions. It is safe to call at any time:
+// clones that start after it returns use the hook, clones already running
+// may not. It panics if t or h is
 // nil, if t is an interface type, or if t already has a hook.
 func Register(t reflect.Type, h Hook) {
 	if t == nil || h == nil {

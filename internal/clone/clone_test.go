@@ -846,6 +846,18 @@ func TestHooks(t *testing.T) {
 	}()
 }
 
+type lateHooked struct{ N int }
+
+func TestRegisterAfterUse(t *testing.T) {
+	if c, _ := Value([]any{lateHooked{1}}, nil); c.([]any)[0].(lateHooked).N != 1 {
+		t.Fatal("plain copy failed")
+	}
+	Register(reflect.TypeFor[lateHooked](), func(v any) (any, error) { return lateHooked{N: -1}, nil })
+	if c, _ := Value([]any{lateHooked{1}}, nil); c.([]any)[0].(lateHooked).N != -1 {
+		t.Error("a hook registered after the type was first cloned is not used")
+	}
+}
+
 // Clause 8: failure is atomic: the source is untouched and the result is
 // the zero value.
 func TestFailureIsAtomic(t *testing.T) {

@@ -40,6 +40,7 @@ type plan struct {
 	rt   unsafe.Pointer // the runtime type descriptor behind t
 	size uintptr
 	kind planKind
+	gen  uint32 // planGen when compiled
 
 	// ptrs: values of t contain pointers (so copies need write barriers).
 	ptrs bool
@@ -79,6 +80,9 @@ var (
 	// recent is a small direct-mapped cache in front of plans for the
 	// lookups done per interface value.
 	recent [256]atomic.Pointer[plan]
+	// planGen counts the resets by Register: plans of an older generation
+	// found in recent are stale.
+	planGen atomic.Uint32
 )
 
 // planOf returns the plan for t, compiling it if needed.
@@ -87,14 +91,15 @@ func planOf(t reflect.Type) *plan { return planOfRT(rtypeOf(t)) }
 // planOfRT returns the plan for the type whose descriptor is rt.
 func planOfRT(rt unsafe.Pointer) *plan {
 	slot := &recent[(uintptr(rt)>>4)%uintptr(len(recent))]
-	if p := slot.Load(); p != nil && p.rt == rt {
+	gen := planGen.Load()
+	if p := slot.Load(); p != nil && p.rt == rt && p.gen == gen {
 		return p
 	}
 	var p *plan
 	if m := plans.Load(); m != nil {
 		p = (*m)[rt]
 	}
-	if p == nil {
+	if p == nil || p.gen != gen {
 		p = compileType(typeOfRT(rt))
 	}
 	slot.Store(p)
@@ -137,6 +142,7 @@ func lenOf(m *map[unsafe.Pointer]*plan) int {
 // resetPlans drops every compiled plan; Register calls it with compileMu
 // held so that plans compiled before it see the new hook.
 func resetPlans() {
+	planGen.Add(1)
 	plans.Store(nil)
 	for i := range recent {
 		recent[i].Store(nil)
@@ -159,7 +165,7 @@ func (b *builder) plan(t reflect.Type) *plan {
 	if p := b.building[t]; p != nil {
 		return p
 	}
-	p := &plan{t: t, rt: rt, size: t.Size()}
+	p := &plan{t: t, rt: rt, size: t.Size(), gen: planGen.Load()}
 	b.building[t] = p
 	p.ptrs = hasPointers(t)
 	p.isErr = t.Implements(errorType)
