@@ -169,7 +169,7 @@ func Value(v any, seeds []Seed) (any, error) {
 // Typed is safe for concurrent use as long as nobody writes to v while it
 // runs.
 func Typed[T any](v T) (T, error) {
-	p := planOf(reflect.TypeOf((*T)(nil)).Elem())
+	p := planOf(reflect.TypeFor[T]())
 	if p.imm {
 		return v, nil
 	}

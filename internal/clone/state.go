@@ -20,7 +20,7 @@ import (
 const maxDepth = 256
 
 // memoInline is how many identity entries are kept in a small array
-// before the memo spills into a map; most messages meet only a few
+// before the memo moves to a hash table; most messages meet only a few
 // pointers and maps.
 const memoInline = 8
 
