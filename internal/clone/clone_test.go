@@ -368,6 +368,26 @@ func TestIdentity(t *testing.T) {
 			t.Error("cycle not kept")
 		}
 	})
+	t.Run("many shared pointers", func(t *testing.T) {
+		// Past the inline memo, into the hash table, and again with the
+		// table reused from the pool.
+		for round := 0; round < 3; round++ {
+			ps := make([]*point, 1000)
+			for i := range ps {
+				ps[i] = &point{X: i}
+			}
+			v := append(append([]*point(nil), ps...), ps...)
+			c, err := Typed(v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range ps {
+				if c[i] != c[i+len(ps)] || c[i] == ps[i] || c[i].X != i {
+					t.Fatalf("round %d: identity of %d lost", round, i)
+				}
+			}
+		}
+	})
 	t.Run("pointer map keys", func(t *testing.T) {
 		k := &point{X: 1}
 		m := map[*point]*point{k: k}

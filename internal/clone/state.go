@@ -62,6 +62,8 @@ type state struct {
 	memoArr   [memoInline]memoEntry
 	memoTab   []memoEntry
 	memoShift uint        // 64 - log2(len(memoTab))
+	hint      uintptr     // the free slot where seen stopped looking for hintKey
+	hintKey   memoKey
 	spareTab  []memoEntry // a cleared table kept from an earlier clone
 
 	tasks []task
@@ -95,6 +97,7 @@ func (st *state) reset() {
 		clear(st.memoArr[:st.memoN])
 	}
 	st.memoN = 0
+	st.hintKey = memoKey{}
 	if cap(st.tasks) > 1024 {
 		st.tasks = nil
 	} else {
@@ -126,6 +129,7 @@ func (st *state) seen(p, t unsafe.Pointer, n int) (unsafe.Pointer, bool) {
 				return e.v, true
 			}
 			if e.k.p == 0 {
+				st.hint, st.hintKey = i, k // where remember(k) will go
 				return nil, false
 			}
 		}
@@ -153,15 +157,23 @@ func (st *state) remember(p, t unsafe.Pointer, n int, v unsafe.Pointer) {
 		}
 		st.memoShift = uint(64 - bits.TrailingZeros(uint(len(st.memoTab))))
 		st.memoN = 0
+		st.hintKey = memoKey{}
 		for _, e := range st.memoArr {
 			st.insert(e)
 		}
 		clear(st.memoArr[:])
-	} else if 4*(st.memoN+1) > 3*len(st.memoTab) {
+	} else if 4*(st.memoN+1) <= 3*len(st.memoTab) {
+		if st.hintKey == k && st.memoTab[st.hint].k.p == 0 {
+			st.memoTab[st.hint] = memoEntry{k, v}
+			st.memoN++
+			return
+		}
+	} else {
 		old := st.memoTab
 		st.memoTab = make([]memoEntry, 2*len(old))
 		st.memoShift--
 		st.memoN = 0
+		st.hintKey = memoKey{}
 		for _, e := range old {
 			if e.k.p != 0 {
 				st.insert(e)
