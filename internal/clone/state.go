@@ -61,8 +61,8 @@ type state struct {
 	memoN     int
 	memoArr   [memoInline]memoEntry
 	memoTab   []memoEntry
-	memoShift uint        // 64 - log2(len(memoTab))
-	hint      uintptr     // the free slot where seen stopped looking for hintKey
+	memoShift uint    // 64 - log2(len(memoTab))
+	hint      uintptr // the free slot where seen stopped looking for hintKey
 	hintKey   memoKey
 	spareTab  []memoEntry // a cleared table kept from an earlier clone
 
