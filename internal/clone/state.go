@@ -105,9 +105,11 @@ func (st *state) reset() {
 		st.tasks = st.tasks[:0]
 	}
 	st.depth = 0
-	st.track = false
-	st.segs = nil
-	st.base = nil
+	if st.track {
+		st.track = false
+		st.segs = nil
+		st.base = nil
+	}
 }
 
 // memoHash places a key in a table of 1<<(64-shift) slots (Fibonacci
@@ -246,8 +248,10 @@ func (st *state) drain(err error) error {
 		st.tasks[len(st.tasks)-1] = task{}
 		st.tasks = st.tasks[:len(st.tasks)-1]
 		st.depth = 0
-		st.base = t.base
-		st.segs = st.segs[:0]
+		if st.track {
+			st.base = t.base
+			st.segs = st.segs[:0]
+		}
 		if err := t.fn(st, t.p, t.dst, t.src, t.n); err != nil {
 			if !st.track {
 				return errRetrack
