@@ -151,12 +151,6 @@ func (t *target) setAttr(typ string, fn func(*MessageEvent)) {
 	t.appendLocked(i, l)
 }
 
-// hasListeners reports whether any listener is registered for typ.
-func (t *target) hasListeners(typ string) bool {
-	l := t.lists[eventIndex(typ)].Load()
-	return l != nil && len(*l) > 0
-}
-
 // dispatchMessage calls the "message" listeners with ev. A listener that
 // panics is followed by a "messageerror" event carrying a *PanicError.
 // halted reports whether the owner has closed or detached; from then on no

@@ -103,7 +103,7 @@ func TestDeepCopy(t *testing.T) {
 		{"map of slices", map[string][]int{"a": {1}, "b": nil}},
 		{"map of structs", map[int]point{1: {1, 2, "p"}}},
 		{"map of maps", map[string]map[string]int{"x": {"y": 1}}},
-		{"map float keys", map[float64]string{1.5: "a", -0.0: "z"}},
+		{"map float keys", map[float64]string{1.5: "a", math.Copysign(0, -1): "z"}},
 		{"map struct keys", map[point]int{{1, 2, "k"}: 3}},
 		{"map array values", map[string][2]string{"a": {"x", "y"}}},
 		{"map int32 keys", map[int32]bool{1: true}},

@@ -71,6 +71,7 @@ type fuzzStruct struct {
 }
 
 type fuzzLocked struct {
+	//lint:ignore U1000 present so that cloning a struct with a sync.Mutex is fuzzed
 	mu    sync.Mutex
 	count atomic.Int64
 	Vals  []float64
