@@ -1,0 +1,5 @@
+//go:build !race
+
+package msgport_test
+
+const raceEnabled = false
