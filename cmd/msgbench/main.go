@@ -139,6 +139,7 @@ func measure(c config, root, out string, res *Results, meta *Meta, progress io.W
 	load := loadAverage()
 	if c.idle > 0 {
 		load = waitIdle(c.idle, 0.5, progress)
+		meta.Date = time.Now().UTC().Format("2006-01-02 15:04 UTC")
 	}
 	if load >= 0 {
 		note := fmt.Sprintf("1-minute load average when the run started: %.2f", load)
