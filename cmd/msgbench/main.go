@@ -32,6 +32,10 @@ const (
 	rawNode    = "raw-node.txt"
 )
 
+// defaultBench selects the root package's benchmarks that the targets and
+// charts use.
+const defaultBench = "^Benchmark(Handoff|PingPong|EndToEnd|Depth|IdleChannels|Broadcast|Fanout|Clone|CloneSize)$"
+
 type config struct {
 	count     int
 	quick     bool
@@ -51,7 +55,7 @@ func main() {
 	flag.StringVar(&c.out, "out", "docs/bench", "output directory, relative to the repository root unless absolute")
 	flag.StringVar(&c.node, "node", "", "the Node baseline: bench.mjs or its directory (default $MSGBENCH_NODE_BASELINE, then ../shared/bench/node-baseline); off to skip")
 	flag.IntVar(&c.nodeRuns, "node-runs", 3, "runs of the Node baseline (about 25 s each)")
-	flag.StringVar(&c.bench, "bench", ".", "go test -bench pattern for the root package")
+	flag.StringVar(&c.bench, "bench", defaultBench, "go test -bench pattern for the root package (. for all of them)")
 	flag.StringVar(&c.benchtime, "benchtime", "", "go test -benchtime (default go test's 1s)")
 	flag.DurationVar(&c.idle, "idle", 0, "wait up to this long for the 1-minute load average to fall below 0.5 before measuring")
 	flag.StringVar(&c.from, "from", "", "read the raw outputs of an earlier run from this directory instead of running anything")
