@@ -202,9 +202,11 @@ const maxPooled = 64 << 10
 // FlusherTimeout when the socket stops draining; while it is reconnecting,
 // not at all, as the message goes to nats.go's reconnect buffer (sent after
 // reconnecting) or, once that buffer is full, fails with
-// nats.ErrReconnectBufExceeded. When NATS refuses the message, the local
-// subscribers already have it and the returned error says so. After Close,
-// Publish returns an error matching msgport.ErrClosed.
+// nats.ErrReconnectBufExceeded; just after the connection breaks, before
+// nats.go notices, it may fail with the socket's write error. When NATS
+// refuses the message, the local subscribers already have it and the
+// returned error says so. After Close, Publish returns an error matching
+// msgport.ErrClosed.
 func (b *Bus) Publish(name string, from msgport.Subscriber, msg any) error {
 	if b.closed.Load() {
 		return fmt.Errorf("natsbus: publish on channel %q: %w", name, msgport.ErrClosed)

@@ -63,11 +63,20 @@
 // reconnect buffer (8 MiB by default, nats.ReconnectBufSize) and sends it
 // after reconnecting, or, once that buffer is full or if it is disabled, the
 // message stays local and PostMessage returns nats.ErrReconnectBufExceeded.
-// Messages buffered this way reach only the receivers that are subscribed
+// In the moment between the server's failure and nats.go's noticing it, a
+// PostMessage that fills nats.go's write buffer writes it to the dead socket
+// and returns that write's error (a net.Error, wrapped): the message stays
+// local, and those nats.go had buffered before it are lost. Messages
+// buffered while reconnecting reach only the receivers that are subscribed
 // again by the time they are sent: core NATS is at-most-once. When the
 // server comes back, nats.go subscribes again and messages flow with nothing
 // for the user to do. When the connection is closed for good, PostMessage
 // delivers locally and returns nats.ErrConnectionClosed (wrapped).
+//
+// Flush the connection (nc.Flush) before closing it: nats.go writes out
+// what it holds when closed, but a connection closed while messages from
+// the server wait unread is reset, and the server may drop what it had not
+// yet read, messages that PostMessage accepted just before.
 //
 // While the connection is up, PostMessage blocks only as nats.go's Publish
 // does: when the socket stops draining, for at most the connection's

@@ -871,3 +871,33 @@ func TestFaultPublisherFlood(t *testing.T) {
 	t.Logf("publisher flood: %d senders on %d names, %d messages posted in %v (slowest PostMessage %v), %d deliveries in %v, lost 0, duplicates 0",
 		senders, names, senders*perSender, posting, time.Duration(slowest.Load()), deliveries, elapsed)
 }
+
+// What the package documentation advises before closing a connection:
+// flushed first, a connection closed under a flood loses nothing that
+// PostMessage accepted, though the echoes of the flood wait unread on it
+// (a channel of the name on the same Bus makes the Bus subscribe). Without
+// the flush this loses messages, as TestFaultConnectionClosedUnderBus
+// shows.
+func TestFaultFlushThenClose(t *testing.T) {
+	noLeaks(t)
+	const n = 5_000
+	s := startServer(t, -1)
+	nc1 := connect(t, s.ClientURL())
+	bus1 := newBus(t, nc1, seqTypes)
+	bus2 := newBus(t, connect(t, s.ClientURL()), seqTypes)
+	startTally(t, bus1, "last")
+	remote := startTally(t, bus2, "last")
+	from := sender(t, bus1, "last")
+	for i := range n {
+		post(t, from, Seq{0, i})
+	}
+	if err := nc1.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	nc1.Close()
+	remote.reach(t, 0, n-1)
+	remote.clean(t)
+	if g := remote.gapsOf(0); len(g) > 0 {
+		t.Errorf("lost %v", g)
+	}
+}
