@@ -52,6 +52,9 @@ func Clone[T any](v T) (T, error) {
 
 // cloneError turns the engine's error into the package's *DataCloneError.
 func cloneError(err error) error {
+	if err == nil {
+		return nil // before errors.As, whose target would escape
+	}
 	var ce *clone.Error
 	if errors.As(err, &ce) {
 		return &DataCloneError{Path: ce.Path, Type: ce.Type, Reason: ce.Reason}
