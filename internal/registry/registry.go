@@ -21,13 +21,10 @@ func (r *Registry[M]) Add(name string, m M) (first bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	g := r.group(name, true)
-	old := g.Load()
-	next := []M{m}
-	if old != nil {
-		next = append(append(make([]M, 0, len(*old)+1), *old...), m)
-	}
+	old := *g.Load()
+	next := append(append(make([]M, 0, len(old)+1), old...), m)
 	g.Store(&next)
-	return old == nil || len(*old) == 0
+	return len(old) == 0
 }
 
 // Remove takes m out of the group name. It reports whether the group is now
@@ -75,7 +72,10 @@ func (r *Registry[M]) group(name string, create bool) *atomic.Pointer[[]M] {
 	if !create {
 		return nil
 	}
+	// Published with an empty list already in it: a reader may load the
+	// group before the first member is stored.
 	g := new(atomic.Pointer[[]M])
+	g.Store(new([]M))
 	r.groups.Store(name, g)
 	return g
 }
