@@ -868,11 +868,18 @@ func TestHooks(t *testing.T) {
 
 type lateHooked struct{ N int }
 
+// lateRegistered keeps TestRegisterAfterUse repeatable (-count=N): hooks
+// are registered once per process.
+var lateRegistered bool
+
 func TestRegisterAfterUse(t *testing.T) {
-	if c, _ := Value([]any{lateHooked{1}}, nil); c.([]any)[0].(lateHooked).N != 1 {
-		t.Fatal("plain copy failed")
+	if !lateRegistered {
+		if c, _ := Value([]any{lateHooked{1}}, nil); c.([]any)[0].(lateHooked).N != 1 {
+			t.Fatal("plain copy failed")
+		}
+		Register(reflect.TypeFor[lateHooked](), func(v any) (any, error) { return lateHooked{N: -1}, nil })
+		lateRegistered = true
 	}
-	Register(reflect.TypeFor[lateHooked](), func(v any) (any, error) { return lateHooked{N: -1}, nil })
 	if c, _ := Value([]any{lateHooked{1}}, nil); c.([]any)[0].(lateHooked).N != -1 {
 		t.Error("a hook registered after the type was first cloned is not used")
 	}
