@@ -86,6 +86,12 @@ func (s *subscriber) Deliver(msg any) {
 	s.box.Push(&MessageEvent{Event: Event{Type: typeMessage}, Data: data})
 }
 
+// deliverOwned queues msg itself, for a bus that hands over a clone nobody
+// else will read.
+func (s *subscriber) deliverOwned(msg any) {
+	s.box.Push(&MessageEvent{Event: Event{Type: typeMessage}, Data: msg})
+}
+
 // DeliverError queues a "messageerror" event carrying err.
 func (s *subscriber) DeliverError(err error) {
 	s.box.Push(&MessageEvent{Event: Event{Type: typeMessageError}, Data: err})
