@@ -28,7 +28,7 @@ func StructuredClone(v any, transfer ...Transferable) (any, error) {
 	if len(transfer) == 0 {
 		return cloneValue(v, nil)
 	}
-	t, err := prepareTransfer(transfer, nil)
+	t, err := prepareTransfer(transfer)
 	if err != nil {
 		return nil, err
 	}

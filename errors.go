@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"runtime/debug"
 )
 
 // ErrClosed is returned by operations on a port or broadcast channel that is
@@ -51,6 +52,12 @@ type PanicError struct {
 
 func (e *PanicError) Error() string {
 	return fmt.Sprintf("msgport: panic: %v", e.Value)
+}
+
+// newPanicError records a recovered panic value with the stack. Call it
+// from the deferred function that recovered, so the stack shows the panic.
+func newPanicError(r any) *PanicError {
+	return &PanicError{Value: r, Stack: debug.Stack()}
 }
 
 // Unwrap returns the panic value when it is an error, so errors.Is and

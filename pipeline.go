@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
-	"runtime/debug"
 	"sync"
 
 	"golang.org/x/sync/errgroup"
@@ -100,7 +99,7 @@ func runStage(ctx context.Context, stop context.CancelCauseFunc, s Stage, in, ou
 	defer func() {
 		if !returned {
 			if r := recover(); r != nil {
-				err = &PanicError{Value: r, Stack: debug.Stack()}
+				err = newPanicError(r)
 			} else {
 				err = errGoexit
 			}

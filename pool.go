@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"iter"
 	"runtime"
-	"runtime/debug"
 	"sync"
 	"sync/atomic"
 
@@ -311,7 +310,7 @@ func (p *Pool[In, Out]) serve(ctx context.Context, port *MessagePort) error {
 func (p *Pool[In, Out]) call(ctx context.Context, in In) (out Out, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = &PanicError{Value: r, Stack: debug.Stack()}
+			err = newPanicError(r)
 		}
 	}()
 	return p.fn(ctx, in)

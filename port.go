@@ -76,7 +76,7 @@ func (p *MessagePort) PostMessageContext(ctx context.Context, message any, trans
 		}
 		return portError(p.box.Post(ctx, &MessageEvent{Event: Event{Type: typeMessage}, Data: data}, nil))
 	}
-	t, err := prepareTransfer(transfer, p)
+	t, err := prepareTransfer(transfer)
 	if err != nil {
 		return err
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"runtime"
-	"runtime/debug"
 	"sync"
 	"sync/atomic"
 )
@@ -17,17 +16,26 @@ const (
 	typeError        = "error"
 )
 
+// The listener lists, one per event type.
+const (
+	listMessage = iota
+	listMessageError
+	listClose
+	listError
+	lists
+)
+
 // eventIndex maps an event type to its listener list.
 func eventIndex(typ string) int {
 	switch typ {
 	case typeMessage:
-		return 0
+		return listMessage
 	case typeMessageError:
-		return 1
+		return listMessageError
 	case typeClose:
-		return 2
+		return listClose
 	case typeError:
-		return 3
+		return listError
 	}
 	panic(fmt.Sprintf("msgport: unknown event type %q (want \"message\", \"messageerror\", \"close\" or \"error\")", typ))
 }
@@ -57,8 +65,8 @@ type listener struct {
 // them without locking.
 type target struct {
 	mu    sync.Mutex
-	lists [4]atomic.Pointer[[]*listener]
-	attrs [4]*listener // the slots set by SetOnMessage and friends
+	lists [lists]atomic.Pointer[[]*listener]
+	attrs [lists]*listener // the slots set by SetOnMessage and friends
 
 	onError func(error)
 	// starting is true from a dispatcher's halt check until the listener
@@ -151,24 +159,17 @@ func (t *target) setAttr(typ string, fn func(*MessageEvent)) {
 	t.appendLocked(i, l)
 }
 
-// dispatchMessage calls the "message" listeners with ev. A listener that
-// panics is followed by a "messageerror" event carrying a *PanicError.
-// halted reports whether the owner has closed or detached; from then on no
-// listener starts.
+// dispatchMessage calls the listeners of ev's type ("message", or a queued
+// "messageerror" or Worker "error"). A "message" listener that panics is
+// followed by a "messageerror" event carrying a *PanicError. halted reports
+// whether the owner has closed or detached; from then on no listener starts.
 func (t *target) dispatchMessage(ev *MessageEvent, halted func() bool) {
-	idx := 0
-	if ev.Type == typeMessageError {
-		idx = 1
-	}
-	if ev.Type == typeError { // a Worker's error event (worker.go)
-		idx = 3
-	}
-	t.fire(idx, ev, halted)
+	t.fire(eventIndex(ev.Type), ev, halted)
 }
 
 // dispatchEnd calls the "close" listeners. They run whatever the halt state.
 func (t *target) dispatchEnd() {
-	t.fire(2, &MessageEvent{Event: Event{Type: typeClose}}, nil)
+	t.fire(listClose, &MessageEvent{Event: Event{Type: typeClose}}, nil)
 }
 
 func (t *target) fire(idx int, ev *MessageEvent, halted func() bool) {
@@ -198,8 +199,8 @@ func (t *target) fire(idx int, ev *MessageEvent, halted func() bool) {
 			}
 		}
 		if p := t.call(l.fn, ev); p != nil {
-			if idx == 0 {
-				t.fire(1, &MessageEvent{Event: Event{Type: typeMessageError}, Data: p}, halted)
+			if idx == listMessage {
+				t.fire(listMessageError, &MessageEvent{Event: Event{Type: typeMessageError}, Data: p}, halted)
 			} else {
 				t.report(p)
 			}
@@ -211,7 +212,7 @@ func (t *target) fire(idx int, ev *MessageEvent, halted func() bool) {
 func (t *target) call(fn func(*MessageEvent), ev *MessageEvent) (pe *PanicError) {
 	defer func() {
 		if r := recover(); r != nil {
-			pe = &PanicError{Value: r, Stack: debug.Stack()}
+			pe = newPanicError(r)
 		}
 	}()
 	t.starting.Store(false)
@@ -223,7 +224,7 @@ func (t *target) call(fn func(*MessageEvent), ev *MessageEvent) (pe *PanicError)
 func (t *target) report(err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			logError(&PanicError{Value: r, Stack: debug.Stack()})
+			logError(newPanicError(r))
 		}
 	}()
 	t.onError(err)

@@ -93,9 +93,11 @@ type transfer struct {
 
 func transferError(reason string) error { return &DataCloneError{Reason: reason} }
 
-// prepareTransfer checks list (sent from sender, or nil for
-// StructuredClone) and prepares the replacements.
-func prepareTransfer(list []Transferable, sender *MessagePort) (*transfer, error) {
+// prepareTransfer checks list for nil and repeated entries and prepares the
+// replacements. Whether each port and buffer can move (not the sender or its
+// peer, not closed, not detached) is checked once, when the transfer
+// commits under the locks (moves).
+func prepareTransfer(list []Transferable) (*transfer, error) {
 	t := &transfer{seeds: make([]clone.Seed, 0, len(list))}
 	seen := make(map[Transferable]bool, len(list))
 	for _, x := range list {
@@ -108,22 +110,11 @@ func prepareTransfer(list []Transferable, sender *MessagePort) (*transfer, error
 		seen[x] = true
 		switch o := x.(type) {
 		case *MessagePort:
-			switch {
-			case o == sender:
-				return nil, portError(mailbox.ErrSelf)
-			case sender != nil && sender.box.Entangled(o.box):
-				return nil, portError(mailbox.ErrPeer)
-			case o.box.State() != mailbox.Open:
-				return nil, portError(mailbox.ErrNotOpen)
-			}
 			np := newPort(o.onError)
 			t.ports = append(t.ports, o)
 			t.newPorts = append(t.newPorts, np)
 			t.seeds = append(t.seeds, clone.Seed{From: o, To: np})
 		case *Buffer:
-			if o.Detached() {
-				return nil, transferError("the transfer list holds a detached Buffer")
-			}
 			nb := &Buffer{}
 			t.bufs = append(t.bufs, o)
 			t.newBufs = append(t.newBufs, nb)

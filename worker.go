@@ -3,7 +3,6 @@ package msgport
 import (
 	"context"
 	"errors"
-	"runtime/debug"
 )
 
 // ErrTerminated is the cause (see context.Cause) of a worker's context once
@@ -82,7 +81,7 @@ func (w *Worker) run(ctx context.Context, fn WorkerFunc, port *MessagePort) {
 			return
 		}
 		if r := recover(); r != nil {
-			err = &PanicError{Value: r, Stack: debug.Stack()}
+			err = newPanicError(r)
 		} else {
 			err = errGoexit
 		}

@@ -116,13 +116,6 @@ func (m *Mailbox[T]) State() State { return State(m.state.Load()) }
 // from then on no new delivery may begin. It does not lock.
 func (m *Mailbox[T]) Halted() bool { return m.halt.Load() }
 
-// Entangled reports whether m and o are the two ends of one open pair.
-func (m *Mailbox[T]) Entangled(o *Mailbox[T]) bool {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.peer == o && o != nil
-}
-
 // Start enables dispatch of items. It does not block.
 func (m *Mailbox[T]) Start() {
 	m.mu.Lock()
