@@ -581,8 +581,10 @@ func TestAtomicTypes(t *testing.T) {
 				return
 			default:
 			}
-			c.I64.Add(1)
-			c.I64.Add(-1)
+			// Each write keeps the value the clone must carry, so the
+			// check below holds whichever moment the clone loads.
+			c.I64.Store(-64)
+			c.I32.CompareAndSwap(-32, -32)
 			c.B.Store(true)
 		}
 	}()
