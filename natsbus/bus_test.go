@@ -463,6 +463,14 @@ func TestSlowConsumer(t *testing.T) {
 	case <-time.After(waitFor):
 		t.Fatal("no slow consumer error")
 	}
+	// The error is reported from inside nats.go's delivery callback, and
+	// nats.go counts message 0 as pending until its loop comes round
+	// again; nats.go has no signal for that, so poll for it.
+	for deadline := time.Now().Add(waitFor); bus2.Pending("slow") != 0; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("nats.go still holds message 0")
+		}
+	}
 	if err := bus1.Publish("slow", nil, 11); err != nil {
 		t.Fatal(err)
 	}

@@ -4,3 +4,16 @@ package natsbus
 func (b *Bus) Encode(name string, msg any) ([]byte, error) {
 	return encodeMessage(nil, &b.reg, 0, b.id, name, msg)
 }
+
+// Pending returns how many messages of channel name nats.go holds for b,
+// counting the one being delivered until its delivery loop has moved on.
+func (b *Bus) Pending(name string) int {
+	b.mu.RLock()
+	t := b.topics[name]
+	b.mu.RUnlock()
+	if t == nil {
+		return 0
+	}
+	n, _, _ := t.sub.Pending()
+	return n
+}
