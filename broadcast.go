@@ -25,7 +25,7 @@ import (
 type BroadcastChannel struct {
 	name    string
 	bus     Bus
-	box     *mailbox.Mailbox[*MessageEvent]
+	box     *mailbox.Mailbox[MessageEvent]
 	target  target
 	onError func(error)
 
@@ -44,7 +44,7 @@ func NewBroadcastChannel(name string, opts ...BroadcastOption) *BroadcastChannel
 	}
 	b := &BroadcastChannel{name: name, bus: cfg.bus, onError: cfg.onError}
 	b.target.onError = cfg.onError
-	b.box = mailbox.New[*MessageEvent]((*broadcastHandler)(b))
+	b.box = mailbox.New[MessageEvent]((*broadcastHandler)(b))
 	if cfg.onMessage != nil {
 		b.SetOnMessage(cfg.onMessage)
 	}
@@ -83,18 +83,18 @@ func (s *subscriber) Deliver(msg any) {
 		s.DeliverError(err)
 		return
 	}
-	s.box.Push(&MessageEvent{Event: Event{Type: typeMessage}, Data: data})
+	s.box.Push(MessageEvent{Event: Event{Type: typeMessage}, Data: data})
 }
 
 // deliverOwned queues msg itself, for a bus that hands over a clone nobody
 // else will read.
 func (s *subscriber) deliverOwned(msg any) {
-	s.box.Push(&MessageEvent{Event: Event{Type: typeMessage}, Data: msg})
+	s.box.Push(MessageEvent{Event: Event{Type: typeMessage}, Data: msg})
 }
 
 // DeliverError queues a "messageerror" event carrying err.
 func (s *subscriber) DeliverError(err error) {
-	s.box.Push(&MessageEvent{Event: Event{Type: typeMessageError}, Data: err})
+	s.box.Push(MessageEvent{Event: Event{Type: typeMessageError}, Data: err})
 }
 
 // Name returns the channel's name.

@@ -17,6 +17,6 @@ func NewMessageChannel(opts ...Option) *MessageChannel {
 		o.applyChannel(&cfg)
 	}
 	p1, p2 := newPort(cfg.onError), newPort(cfg.onError)
-	p1.box, p2.box = mailbox.Pair[*MessageEvent](cfg.capacity, (*portHandler)(p1), (*portHandler)(p2))
+	p1.box, p2.box = mailbox.Pair[MessageEvent](cfg.capacity, (*portHandler)(p1), (*portHandler)(p2))
 	return &MessageChannel{Port1: p1, Port2: p2}
 }

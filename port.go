@@ -23,7 +23,7 @@ import (
 // NewMessageChannel or arrive in MessageEvent.Ports; the zero value is not
 // usable.
 type MessagePort struct {
-	box     *mailbox.Mailbox[*MessageEvent]
+	box     *mailbox.Mailbox[MessageEvent]
 	target  target
 	onError func(error)
 }
@@ -74,7 +74,7 @@ func (p *MessagePort) PostMessageContext(ctx context.Context, message any, trans
 		if err != nil {
 			return err
 		}
-		return portError(p.box.Post(ctx, &MessageEvent{Event: Event{Type: typeMessage}, Data: data}, nil))
+		return portError(p.box.Post(ctx, MessageEvent{Event: Event{Type: typeMessage}, Data: data}, nil))
 	}
 	t, err := prepareTransfer(transfer)
 	if err != nil {
@@ -84,7 +84,7 @@ func (p *MessagePort) PostMessageContext(ctx context.Context, message any, trans
 	if err != nil {
 		return err
 	}
-	ev := &MessageEvent{Event: Event{Type: typeMessage}, Data: data, Ports: t.newPorts}
+	ev := MessageEvent{Event: Event{Type: typeMessage}, Data: data, Ports: t.newPorts}
 	return portError(p.box.Post(ctx, ev, t.moves()))
 }
 

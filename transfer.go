@@ -126,10 +126,10 @@ func prepareTransfer(list []Transferable) (*transfer, error) {
 
 // moves returns the mailbox moves that commit t: every port's queue moves to
 // its replacement and every buffer's bytes to its own, all or nothing.
-func (t *transfer) moves() *mailbox.Moves[*MessageEvent] {
-	mv := &mailbox.Moves[*MessageEvent]{
-		From: make([]*mailbox.Mailbox[*MessageEvent], len(t.ports)),
-		To:   make([]mailbox.Handler[*MessageEvent], len(t.ports)),
+func (t *transfer) moves() *mailbox.Moves[MessageEvent] {
+	mv := &mailbox.Moves[MessageEvent]{
+		From: make([]*mailbox.Mailbox[MessageEvent], len(t.ports)),
+		To:   make([]mailbox.Handler[MessageEvent], len(t.ports)),
 	}
 	for i, p := range t.ports {
 		mv.From[i] = p.box

@@ -97,7 +97,7 @@ func (w *Worker) finish(ctx context.Context, port *MessagePort, err error) {
 		// queues behind everything fn posted and follows the parent's port
 		// if that was transferred. It fails, and nothing is sent, when
 		// either end is already closed.
-		_ = port.box.Post(context.Background(), &MessageEvent{Event: Event{Type: typeError}, Data: err}, nil)
+		_ = port.box.Post(context.Background(), MessageEvent{Event: Event{Type: typeError}, Data: err}, nil)
 	}
 	port.Close()
 	w.cancel(nil)

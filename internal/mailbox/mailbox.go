@@ -14,13 +14,14 @@ import (
 	"errors"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Handler receives what a mailbox dispatches. Its methods are called on the
 // dispatcher goroutine, never concurrently with each other for one mailbox.
 type Handler[T any] interface {
-	// Deliver handles one item.
-	Deliver(item T)
+	// Deliver handles one item. The handler may keep item.
+	Deliver(item *T)
 	// End is called exactly once, after the last item, when the mailbox
 	// is closed (by its owner or, for a pair, by the peer) and drained.
 	End()
@@ -71,13 +72,18 @@ type Mailbox[T any] struct {
 	state atomic.Uint32 // a State; written under mu, read anywhere
 	halt  atomic.Bool   // Stopped or Detached: the dispatcher delivers no more
 
-	q queue[T] // the items waiting
+	q     queue[*T] // the items waiting
+	spare []T       // preallocated items for a burst (see boxLocked)
 
 	capacity int // 0: unbounded
 	waiting  int // queued + taken by the dispatcher but not begun; kept when capacity > 0
 
 	started  bool // dispatch of items is enabled
 	running  bool // a dispatcher goroutine owns delivery
+	idle     bool // the running dispatcher is waiting for work on rouse
+	busy     bool // the dispatcher took work since the last linger tick
+	ticking  bool // linger is armed
+	expired  bool // the idle dispatcher is roused to exit
 	held     bool // waiting for a detached predecessor's dispatcher to hand back its batch
 	endFired bool // End has been called or is being called
 	finished bool // no more dispatch will ever happen: done is (or will be) closed
@@ -85,26 +91,31 @@ type Mailbox[T any] struct {
 	movedTo *Mailbox[T] // for Detached: where its remaining batch goes
 
 	// Owned by the running dispatcher, not guarded by mu.
-	batch span[T]     // the batch being delivered
-	spent *segment[T] // a segment of batch read through, to recycle
+	batch span[*T]     // the batch being delivered
+	spent *segment[*T] // a segment of batch read through, to recycle
 
-	avail chan struct{} // closed when items arrive or the state changes (Take waits on it)
-	space chan struct{} // closed when room frees or the state changes (Post waits on it)
-	done  chan struct{} // closed when finished; made on demand
+	lingerFor time.Duration // see defaultLinger
+	rouse     chan struct{} // wakes the idle dispatcher (buffered; made with linger)
+	linger    *time.Timer   // runs tick; made on the dispatcher's first idle wait
+
+	ready  chan struct{} // Take's doorbell (buffered): rung when items arrive or the state changes
+	takers int           // Takes waiting on ready
+	space  chan struct{} // closed when room frees or the state changes (Post waits on it)
+	done   chan struct{} // closed when finished; made on demand
 }
 
 // New returns an unpaired mailbox that dispatches to h. Items are added
 // with Push.
 func New[T any](h Handler[T]) *Mailbox[T] {
-	return &Mailbox[T]{mu: new(sync.Mutex), h: h}
+	return &Mailbox[T]{mu: new(sync.Mutex), h: h, lingerFor: defaultLinger}
 }
 
 // Pair returns two entangled mailboxes sharing one mutex: what one Posts,
 // the other dispatches. capacity bounds each direction (0: unbounded).
 func Pair[T any](capacity int, h1, h2 Handler[T]) (*Mailbox[T], *Mailbox[T]) {
 	mu := new(sync.Mutex)
-	a := &Mailbox[T]{mu: mu, h: h1, capacity: capacity}
-	b := &Mailbox[T]{mu: mu, h: h2, capacity: capacity}
+	a := &Mailbox[T]{mu: mu, h: h1, capacity: capacity, lingerFor: defaultLinger}
+	b := &Mailbox[T]{mu: mu, h: h2, capacity: capacity, lingerFor: defaultLinger}
 	a.peer, b.peer = b, a
 	return a, b
 }
@@ -210,7 +221,7 @@ func (m *Mailbox[T]) Close() {
 	if m.capacity > 0 {
 		m.waiting -= m.q.len()
 	}
-	m.q = queue[T]{}
+	m.q, m.spare = queue[*T]{}, nil
 	m.wakeLocked()
 	var spawnPeer *Mailbox[T]
 	if p := m.peer; p != nil {
@@ -234,10 +245,11 @@ func (m *Mailbox[T]) Close() {
 // Take removes and returns the next queued item, whether or not m is
 // started, without dispatching it. It blocks until an item is there, m is
 // closed and drained or detached (ErrEnded), or ctx is done (ctx.Err()).
-func (m *Mailbox[T]) Take(ctx context.Context) (T, error) {
+func (m *Mailbox[T]) Take(ctx context.Context) (*T, error) {
 	m.mu.Lock()
 	for {
 		if item, ok, spawn := m.popLocked(); ok {
+			m.passBellLocked()
 			m.mu.Unlock()
 			if spawn {
 				go m.run()
@@ -245,25 +257,55 @@ func (m *Mailbox[T]) Take(ctx context.Context) (T, error) {
 			return item, nil
 		}
 		if m.State() != Open && !m.held {
+			m.passBellLocked()
 			m.mu.Unlock()
-			var zero T
-			return zero, ErrEnded
+			return nil, ErrEnded
 		}
-		ch := m.availLocked()
+		if m.ready == nil {
+			m.ready = make(chan struct{}, 1)
+		}
+		m.takers++
 		m.mu.Unlock()
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			var zero T
-			return zero, ctx.Err()
+		if done := ctx.Done(); done == nil {
+			<-m.ready
+		} else {
+			select {
+			case <-m.ready:
+			case <-done:
+				m.mu.Lock()
+				m.takers--
+				m.mu.Unlock()
+				return nil, ctx.Err()
+			}
 		}
 		m.mu.Lock()
+		m.takers--
+	}
+}
+
+// ringLocked wakes a waiting Take, if any. The doorbell holds one ring;
+// each Take that wakes passes it on (passBellLocked) while there is
+// something more for the others to see.
+func (m *Mailbox[T]) ringLocked() {
+	if m.takers > 0 {
+		select {
+		case m.ready <- struct{}{}:
+		default: // already rung
+		}
+	}
+}
+
+// passBellLocked rings for the next waiting Take if there are items left
+// or the mailbox has ended.
+func (m *Mailbox[T]) passBellLocked() {
+	if m.q.len() > 0 || m.State() != Open {
+		m.ringLocked()
 	}
 }
 
 // TryTake removes and returns the next queued item if there is one. It
 // never blocks.
-func (m *Mailbox[T]) TryTake() (T, bool) {
+func (m *Mailbox[T]) TryTake() (*T, bool) {
 	m.mu.Lock()
 	item, ok, spawn := m.popLocked()
 	m.mu.Unlock()
@@ -299,21 +341,41 @@ func (m *Mailbox[T]) setStateLocked(s State) {
 // pushLocked enqueues item and reports whether the caller must start the
 // dispatcher (after unlocking).
 func (m *Mailbox[T]) pushLocked(item T) bool {
-	m.q.push(item)
+	m.q.push(m.boxLocked(item))
 	if m.capacity > 0 {
 		m.waiting++
 	}
-	if m.avail != nil {
-		close(m.avail)
-		m.avail = nil
-	}
+	m.ringLocked()
 	return m.kickLocked()
+}
+
+// burst is how many items boxLocked allocates at once while items queue up.
+const burst = 8
+
+// boxLocked returns item in the memory the handler will receive. Into an
+// empty queue items are allocated one by one; while items queue up they are
+// carved out of blocks of burst items, one allocation for several messages.
+// A handler that keeps an item therefore keeps the memory of at most
+// burst-1 others.
+func (m *Mailbox[T]) boxLocked(item T) *T {
+	if len(m.spare) == 0 {
+		if m.q.len() == 0 {
+			p := new(T)
+			*p = item
+			return p
+		}
+		m.spare = make([]T, burst)
+	}
+	p := &m.spare[0]
+	m.spare = m.spare[1:]
+	*p = item
+	return p
 }
 
 // popLocked dequeues the head item, if any is available to take. spawn
 // reports whether the caller must start the dispatcher: taking the last item
 // of an ended mailbox makes its End due.
-func (m *Mailbox[T]) popLocked() (item T, ok, spawn bool) {
+func (m *Mailbox[T]) popLocked() (item *T, ok, spawn bool) {
 	if m.held || m.q.len() == 0 {
 		return item, false, false
 	}
@@ -337,21 +399,11 @@ func (m *Mailbox[T]) freeLocked(n int) {
 
 // wakeLocked wakes everybody waiting on m, so they look at its new state.
 func (m *Mailbox[T]) wakeLocked() {
-	if m.avail != nil {
-		close(m.avail)
-		m.avail = nil
-	}
+	m.ringLocked()
 	if m.space != nil {
 		close(m.space)
 		m.space = nil
 	}
-}
-
-func (m *Mailbox[T]) availLocked() chan struct{} {
-	if m.avail == nil {
-		m.avail = make(chan struct{})
-	}
-	return m.avail
 }
 
 func (m *Mailbox[T]) spaceLocked() chan struct{} {
@@ -370,14 +422,86 @@ func (m *Mailbox[T]) endDueLocked() bool {
 // kickLocked reports whether a dispatcher must be started, and if so marks
 // it running: the caller starts it after unlocking.
 func (m *Mailbox[T]) kickLocked() bool {
-	if m.running || m.held || m.State() == Detached {
+	if m.held {
 		return false
 	}
-	if (m.started && m.q.len() > 0) || m.endDueLocked() {
+	due := (m.started && m.q.len() > 0) || m.endDueLocked()
+	if m.running {
+		if due {
+			m.rouseLocked()
+		}
+		return false
+	}
+	if due && m.State() != Detached {
 		m.running = true
 		return true
 	}
 	return false
+}
+
+// rouseLocked wakes the dispatcher if it is idle, to look at m again.
+func (m *Mailbox[T]) rouseLocked() {
+	if m.idle {
+		m.idle = false
+		m.rouse <- struct{}{} // never blocks: one wake per idle wait
+	}
+}
+
+// defaultLinger is how long a dispatcher with nothing to do waits for more
+// before it exits: between one and two of it after its last batch. Keeping
+// the goroutine that long spares the next burst a new goroutine, whose stack
+// would have to grow again to fit the listeners. (A variable for the tests,
+// which set it before making mailboxes.)
+var defaultLinger = 50 * time.Microsecond
+
+// waitLocked is the dispatcher with nothing to do: it waits, unlocked, to be
+// roused by more work or by the linger timer. It reports whether the
+// dispatcher goes on; if not, it has stopped running. Called with mu held,
+// it returns with mu released.
+func (m *Mailbox[T]) waitLocked() bool {
+	if m.rouse == nil {
+		m.rouse = make(chan struct{}, 1)
+		m.linger = time.AfterFunc(m.lingerFor, m.tick)
+		m.ticking = true
+	} else if !m.ticking {
+		m.linger.Reset(m.lingerFor)
+		m.ticking = true
+	}
+	m.idle = true
+	m.mu.Unlock()
+	<-m.rouse
+	m.mu.Lock()
+	if m.expired {
+		m.expired = false
+		// Work that came after the tick found the dispatcher already
+		// roused; it is still this dispatcher's.
+		if !(m.started && !m.held && m.q.len() > 0) && !m.endDueLocked() && m.State() != Detached {
+			m.running = false
+			m.mu.Unlock()
+			return false
+		}
+	}
+	m.mu.Unlock()
+	return true
+}
+
+// tick runs every m.lingerFor while the dispatcher lives: it ends an idle
+// dispatcher that took no batch since the last tick.
+func (m *Mailbox[T]) tick() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	switch {
+	case !m.ticking:
+	case m.busy:
+		m.busy = false
+		m.linger.Reset(m.lingerFor)
+	case m.idle:
+		m.ticking = false
+		m.expired = true
+		m.rouseLocked()
+	default:
+		m.ticking = false
+	}
 }
 
 // finishLocked marks m as done dispatching forever.
@@ -424,15 +548,16 @@ func (m *Mailbox[T]) loop() {
 			return
 		case m.started && !m.held && m.q.len() > 0:
 			m.batch = m.q.takeAll()
+			m.busy = true
 			m.mu.Unlock()
 		case m.endDueLocked():
 			m.endFired = true
 			m.mu.Unlock()
 			m.h.End()
 		default:
-			m.running = false
-			m.mu.Unlock()
-			return
+			if !m.waitLocked() {
+				return
+			}
 		}
 	}
 }
@@ -440,6 +565,10 @@ func (m *Mailbox[T]) loop() {
 // stopLocked ends the dispatcher for good and unlocks.
 func (m *Mailbox[T]) stopLocked() {
 	m.running = false
+	if m.ticking {
+		m.linger.Stop()
+		m.ticking = false
+	}
 	m.finishLocked()
 	m.mu.Unlock()
 }
@@ -479,7 +608,7 @@ func (m *Mailbox[T]) deliver() {
 // handBackLocked gives the items a detached mailbox's dispatcher still held
 // to the live mailbox it was moved to (following further moves), in front of
 // what is queued there, and releases that mailbox's hold.
-func (m *Mailbox[T]) handBackLocked(rest []T) {
+func (m *Mailbox[T]) handBackLocked(rest []*T) {
 	to := m.movedTo
 	m.movedTo = nil
 	for to.State() == Detached {

@@ -14,7 +14,7 @@ type counter struct {
 	slow bool
 }
 
-func (c *counter) Deliver(x [2]int) {
+func (c *counter) Deliver(x *[2]int) {
 	c.mu.Lock()
 	c.got[x[0]] = append(c.got[x[0]], x[1])
 	n := len(c.got[x[0]])

@@ -88,22 +88,24 @@ func contains(s []*sync.Mutex, mu *sync.Mutex) bool {
 // back, so the order of items is kept.
 func (m *Mailbox[T]) moveLocked(h Handler[T]) *Mailbox[T] {
 	nm := &Mailbox[T]{
-		mu:       m.mu,
-		h:        h,
-		peer:     m.peer,
-		q:        m.q,
-		capacity: m.capacity,
-		waiting:  m.waiting,
-		held:     m.running || m.held,
+		mu:        m.mu,
+		h:         h,
+		peer:      m.peer,
+		q:         m.q,
+		capacity:  m.capacity,
+		lingerFor: m.lingerFor,
+		waiting:   m.waiting,
+		held:      m.running || m.held,
 	}
 	nm.state.Store(m.state.Load())
 	if m.peer != nil {
 		m.peer.peer = nm
 	}
-	m.peer, m.q = nil, queue[T]{}
+	m.peer, m.q, m.spare = nil, queue[*T]{}, nil
 	m.movedTo = nm
 	m.setStateLocked(Detached)
 	m.wakeLocked()
+	m.rouseLocked()
 	if !m.running {
 		m.finishLocked()
 		if !m.held {

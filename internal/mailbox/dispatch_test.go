@@ -1,0 +1,191 @@
+package mailbox
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+)
+
+// goid returns the calling goroutine's id.
+func goid() string {
+	buf := make([]byte, 64)
+	buf = buf[:runtime.Stack(buf, false)]
+	f := bytes.Fields(buf)
+	return string(f[1]) // "goroutine N [running]:"
+}
+
+// recorder records, for each item, the goroutine that delivered it.
+type recorder struct {
+	mu   sync.Mutex
+	by   []string
+	got  chan int
+	ends chan struct{}
+}
+
+func newRecorder() *recorder {
+	return &recorder{got: make(chan int, 100), ends: make(chan struct{})}
+}
+
+func (r *recorder) Deliver(x *int) {
+	r.mu.Lock()
+	r.by = append(r.by, goid())
+	r.mu.Unlock()
+	r.got <- *x
+}
+func (r *recorder) End() { close(r.ends) }
+
+func (r *recorder) goroutines() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.by...)
+}
+
+func withLinger(t *testing.T, d time.Duration) {
+	old := defaultLinger
+	defaultLinger = d
+	t.Cleanup(func() { defaultLinger = old })
+}
+
+func running[T any](m *Mailbox[T]) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.running
+}
+
+// A dispatcher that has drained its queue waits for more before it exits,
+// so the next message reuses its goroutine (and its grown stack).
+func TestDispatcherLingers(t *testing.T) {
+	withLinger(t, time.Hour)
+	r := newRecorder()
+	m := New[int](r)
+	m.Start()
+	for i := range 3 {
+		if err := m.Push(i); err != nil {
+			t.Fatal(err)
+		}
+		if got := <-r.got; got != i {
+			t.Fatalf("got %d, want %d", got, i)
+		}
+	}
+	if by := r.goroutines(); by[0] != by[1] || by[1] != by[2] {
+		t.Errorf("items delivered by goroutines %v, want one", by)
+	}
+	if !running(m) {
+		t.Error("the dispatcher exited within its linger time")
+	}
+	m.Close() // rouses it to deliver End, then it exits
+	<-r.ends
+	<-m.Done()
+}
+
+// A dispatcher with nothing to do for its linger time exits: an idle
+// mailbox holds no goroutine.
+func TestDispatcherExitsWhenIdle(t *testing.T) {
+	withLinger(t, time.Millisecond)
+	r := newRecorder()
+	m := New[int](r)
+	m.Start()
+	if err := m.Push(1); err != nil {
+		t.Fatal(err)
+	}
+	<-r.got
+	deadline := time.Now().Add(10 * time.Second)
+	for running(m) {
+		if time.Now().After(deadline) {
+			t.Fatal("the dispatcher of an idle mailbox is still running")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	// A new dispatcher starts for the next item.
+	if err := m.Push(2); err != nil {
+		t.Fatal(err)
+	}
+	if got := <-r.got; got != 2 {
+		t.Fatalf("got %d", got)
+	}
+	m.Close()
+	<-m.Done()
+}
+
+// Items pushed right as the linger timer ends the dispatcher are still
+// delivered (the timer and the push race for the idle dispatcher).
+func TestLingerExpiryRacesPush(t *testing.T) {
+	withLinger(t, time.Microsecond)
+	r := newRecorder()
+	m := New[int](r)
+	m.Start()
+	for i := range 2000 {
+		if err := m.Push(i); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case got := <-r.got:
+			if got != i {
+				t.Fatalf("got %d, want %d", got, i)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("item %d not delivered", i)
+		}
+	}
+	m.Close()
+	<-m.Done()
+}
+
+// Many Takes wait at once: every item goes to exactly one of them, and
+// closing wakes all that are left.
+func TestTakersShareTheDoorbell(t *testing.T) {
+	a, b := Pair[int](0, newRecorder(), newRecorder())
+	const takers, items = 8, 4000
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	got := make(chan int, items)
+	ended := make(chan error, takers)
+	for range takers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				x, err := b.Take(ctx)
+				if err != nil {
+					ended <- err
+					return
+				}
+				got <- *x
+			}
+		}()
+	}
+	// A Take that gives up must not swallow a ring meant for the others.
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := b.Take(cctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Take with a cancelled context = %v", err)
+	}
+	for i := range items {
+		if err := a.Post(ctx, i, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	seen := make([]bool, items)
+	for range items {
+		select {
+		case x := <-got:
+			if seen[x] {
+				t.Fatalf("item %d taken twice", x)
+			}
+			seen[x] = true
+		case <-time.After(10 * time.Second):
+			t.Fatal("items left untaken")
+		}
+	}
+	a.Close()
+	wg.Wait()
+	for range takers {
+		if err := <-ended; !errors.Is(err, ErrEnded) {
+			t.Errorf("a waiting Take ended with %v", err)
+		}
+	}
+}
