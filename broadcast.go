@@ -86,9 +86,8 @@ func (s *subscriber) Deliver(msg any) {
 	s.box.Push(MessageEvent{Event: Event{Type: typeMessage}, Data: data})
 }
 
-// deliverOwned queues msg itself, for a bus that hands over a clone nobody
-// else will read.
-func (s *subscriber) deliverOwned(msg any) {
+// DeliverOwned queues msg itself (see Owner).
+func (s *subscriber) DeliverOwned(msg any) {
 	s.box.Push(MessageEvent{Event: Event{Type: typeMessage}, Data: msg})
 }
 

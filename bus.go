@@ -37,6 +37,16 @@ type Subscriber interface {
 	DeliverError(err error)
 }
 
+// Owner is an optional interface of a Subscriber: DeliverOwned queues msg
+// itself, without taking a clone. A Bus may call it instead of Deliver when
+// msg is a value nobody else holds or will read again — the last use of a
+// published clone, or a message it has just decoded — and must not touch
+// msg afterwards. The subscribers of BroadcastChannels implement it.
+type Owner interface {
+	Subscriber
+	DeliverOwned(msg any)
+}
+
 // LocalBus is a Bus inside one process: Publish hands the message to every
 // other subscriber of the name directly. Channels made without WithBus share
 // one LocalBus; make another for an isolated group (tests, tenants).
@@ -57,9 +67,9 @@ func (b *LocalBus) Subscribe(name string, sub Subscriber) (func(), error) {
 }
 
 // Publish implements Bus: it calls Deliver on every other subscriber of name,
-// in the calling goroutine, holding no lock. The last of them, if it is a
-// BroadcastChannel, is handed msg itself: every other copy has been taken by
-// then, so one clone is saved. It never fails.
+// in the calling goroutine, holding no lock. The last of them, if it is an
+// Owner, is handed msg itself: every other copy has been taken by then, so
+// one clone is saved. It never fails.
 func (b *LocalBus) Publish(name string, from Subscriber, msg any) error {
 	members := b.reg.Members(name)
 	last := len(members) - 1
@@ -70,8 +80,8 @@ func (b *LocalBus) Publish(name string, from Subscriber, msg any) error {
 		switch {
 		case s == from:
 		case i == last:
-			if own, ok := s.(*subscriber); ok {
-				own.deliverOwned(msg)
+			if own, ok := s.(Owner); ok {
+				own.DeliverOwned(msg)
 				continue
 			}
 			s.Deliver(msg)

@@ -2,8 +2,8 @@ package msgport_test
 
 // Benchmarks of MessageChannel, each beside its floor in the same run:
 //
-//	BenchmarkHandoff/{msgport,msgport-bounded,chan}       an int, post → handler
-//	BenchmarkPingPong/{msgport,msgport-listeners,chan}    one round trip
+//	BenchmarkHandoff/{msgport,msgport-bounded,chan,chan-event}   an int, post → handler
+//	BenchmarkPingPong/{msgport,msgport-listeners,msgport-stack,chan}   one round trip
 //	BenchmarkEndToEnd/{small,large}/{msgport,chan}        Node's MessageChannel test
 //	BenchmarkDepth/K/{msgport,chan}                       post K, then drain K
 //	BenchmarkIdleChannels                                 memory and goroutines of 100,000 idle channels
@@ -28,7 +28,9 @@ const chanBuffer = 1024
 // BenchmarkHandoff measures handing an int from a sender to a handler on
 // another goroutine: post b.N ints while the handler takes them, and stop
 // when the handler has seen the last. The floor is a buffered Go channel
-// drained by a goroutine.
+// drained by a goroutine. chan-event is the least that any implementation
+// of this API does: the int boxed in an interface and a MessageEvent-sized
+// event allocated per message, through the same buffered channel.
 func BenchmarkHandoff(b *testing.B) {
 	b.Run("msgport", func(b *testing.B) { benchHandoff(b) })
 	b.Run("msgport-bounded", func(b *testing.B) { benchHandoff(b, msgport.WithCapacity(chanBuffer)) })
@@ -59,6 +61,24 @@ func BenchmarkHandoff(b *testing.B) {
 			b.Fatal("the receiver missed messages")
 		}
 		sinkInt = sum
+	})
+	b.Run("chan-event", func(b *testing.B) {
+		b.ReportAllocs()
+		ch := make(chan *msgport.MessageEvent, chanBuffer)
+		done := make(chan int)
+		go func() {
+			sum := 0
+			for e := range ch {
+				sum += e.Data.(int)
+			}
+			done <- sum
+		}()
+		b.ResetTimer()
+		for i := range b.N {
+			ch <- &msgport.MessageEvent{Event: msgport.Event{Type: "message"}, Data: any(i)}
+		}
+		close(ch)
+		sinkInt = <-done
 	})
 }
 
@@ -141,6 +161,29 @@ func BenchmarkPingPong(b *testing.B) {
 			b.Fatal(err)
 		}
 		<-done
+	})
+	// The peer's listener uses about 2.5 KB of stack, as real listeners do
+	// (a log line, an encoder): more than a new goroutine starts with.
+	b.Run("msgport-stack", func(b *testing.B) {
+		b.ReportAllocs()
+		c := msgport.NewMessageChannel()
+		defer closeChannels(b, c)
+		c.Port2.SetOnMessage(func(e *msgport.MessageEvent) {
+			sinkInt = useStack(16)
+			if err := c.Port2.PostMessage(e.Data); err != nil {
+				panic(err)
+			}
+		})
+		ctx := context.Background()
+		b.ResetTimer()
+		for i := range b.N {
+			if err := c.Port1.PostMessage(i); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := c.Port1.Receive(ctx); err != nil {
+				b.Fatal(err)
+			}
+		}
 	})
 	b.Run("chan", func(b *testing.B) {
 		b.ReportAllocs()
@@ -328,4 +371,17 @@ func BenchmarkIdleChannels(b *testing.B) {
 	}
 	b.ReportMetric(bytes/float64(b.N)/1e6, "MB/100k")
 	b.ReportMetric(float64(held), "goroutines")
+}
+
+// useStack recurses depth times with a 128-byte frame, to use stack as a
+// real listener would.
+//
+//go:noinline
+func useStack(depth int) int {
+	var buf [128]byte
+	buf[depth%len(buf)] = byte(depth)
+	if depth == 0 {
+		return int(buf[0])
+	}
+	return useStack(depth-1) + int(buf[1])
 }

@@ -487,3 +487,60 @@ func TestSlowConsumer(t *testing.T) {
 		t.Errorf("got %v, want %v", got, want)
 	}
 }
+
+// owner is a recorder that also takes messages as a msgport.Owner.
+type owner struct {
+	recorder
+	owned []any
+}
+
+func (o *owner) DeliverOwned(msg any) {
+	o.mu.Lock()
+	o.owned = append(o.owned, msg)
+	o.mu.Unlock()
+	o.signal()
+}
+
+// A decoded message belongs to nobody, and a published clone is not used
+// after local delivery: the last subscriber that is a msgport.Owner takes
+// the message itself, the others get Deliver (and take their own clone).
+func TestOwnedDelivery(t *testing.T) {
+	bus1, bus2 := pair(t)
+	for _, tc := range []struct {
+		name string
+		via  *natsbus.Bus // the bus that publishes
+	}{
+		{"decoded from NATS", bus1},
+		{"published in this process", bus2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ch := "owned-" + strings.ReplaceAll(tc.name, " ", "-")
+			first := &recorder{got: make(chan struct{}, 1)}
+			last := &owner{recorder: recorder{got: make(chan struct{}, 1)}}
+			for _, s := range []msgport.Subscriber{first, last} {
+				cancel, err := bus2.Subscribe(ch, s)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer cancel()
+			}
+			if err := tc.via.Publish(ch, nil, map[string]any{"n": int64(1)}); err != nil {
+				t.Fatal(err)
+			}
+			for _, got := range []chan struct{}{first.got, last.got} {
+				select {
+				case <-got:
+				case <-time.After(waitFor):
+					t.Fatal("not delivered")
+				}
+			}
+			first.mu.Lock()
+			last.mu.Lock()
+			defer first.mu.Unlock()
+			defer last.mu.Unlock()
+			if len(first.msgs) != 1 || len(last.owned) != 1 || len(last.msgs) != 0 {
+				t.Fatalf("Deliver to the first: %v; DeliverOwned to the last: %v, Deliver: %v", first.msgs, last.owned, last.msgs)
+			}
+		})
+	}
+}
