@@ -16,7 +16,10 @@ type Event struct {
 // Data and Ports are nil.
 //
 // Each listener of one message receives the same *MessageEvent; the receiver
-// owns Data, which shares no mutable memory with the sender.
+// owns Data, which shares no mutable memory with the sender. Events of a
+// burst are allocated several at a time, so a listener that keeps the
+// *MessageEvent itself (rather than its Data) also keeps the memory of up to
+// seven neighbouring events.
 type MessageEvent struct {
 	Event
 	Data  any

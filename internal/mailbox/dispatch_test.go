@@ -45,9 +45,8 @@ func (r *recorder) goroutines() []string {
 }
 
 func withLinger(t *testing.T, d time.Duration) {
-	old := defaultLinger
-	defaultLinger = d
-	t.Cleanup(func() { defaultLinger = old })
+	old := defaultLinger.Swap(int64(d))
+	t.Cleanup(func() { defaultLinger.Store(old) })
 }
 
 func running[T any](m *Mailbox[T]) bool {

@@ -14,7 +14,6 @@ import (
 	"errors"
 	"sync"
 	"sync/atomic"
-	"time"
 )
 
 // Handler receives what a mailbox dispatches. Its methods are called on the
@@ -80,23 +79,13 @@ type Mailbox[T any] struct {
 
 	started  bool // dispatch of items is enabled
 	running  bool // a dispatcher goroutine owns delivery
-	idle     bool // the running dispatcher is waiting for work on rouse
-	busy     bool // the dispatcher took work since the last linger tick
-	ticking  bool // linger is armed
-	expired  bool // the idle dispatcher is roused to exit
 	held     bool // waiting for a detached predecessor's dispatcher to hand back its batch
 	endFired bool // End has been called or is being called
 	finished bool // no more dispatch will ever happen: done is (or will be) closed
 
 	movedTo *Mailbox[T] // for Detached: where its remaining batch goes
 
-	// Owned by the running dispatcher, not guarded by mu.
-	batch span[*T]     // the batch being delivered
-	spent *segment[*T] // a segment of batch read through, to recycle
-
-	lingerFor time.Duration // see defaultLinger
-	rouse     chan struct{} // wakes the idle dispatcher (buffered; made with linger)
-	linger    *time.Timer   // runs tick; made on the dispatcher's first idle wait
+	d *dispatcher[T] // made when the first dispatcher starts
 
 	ready  chan struct{} // Take's doorbell (buffered): rung when items arrive or the state changes
 	takers int           // Takes waiting on ready
@@ -107,15 +96,15 @@ type Mailbox[T any] struct {
 // New returns an unpaired mailbox that dispatches to h. Items are added
 // with Push.
 func New[T any](h Handler[T]) *Mailbox[T] {
-	return &Mailbox[T]{mu: new(sync.Mutex), h: h, lingerFor: defaultLinger}
+	return &Mailbox[T]{mu: new(sync.Mutex), h: h}
 }
 
 // Pair returns two entangled mailboxes sharing one mutex: what one Posts,
 // the other dispatches. capacity bounds each direction (0: unbounded).
 func Pair[T any](capacity int, h1, h2 Handler[T]) (*Mailbox[T], *Mailbox[T]) {
 	mu := new(sync.Mutex)
-	a := &Mailbox[T]{mu: mu, h: h1, capacity: capacity, lingerFor: defaultLinger}
-	b := &Mailbox[T]{mu: mu, h: h2, capacity: capacity, lingerFor: defaultLinger}
+	a := &Mailbox[T]{mu: mu, h: h1, capacity: capacity}
+	b := &Mailbox[T]{mu: mu, h: h2, capacity: capacity}
 	a.peer, b.peer = b, a
 	return a, b
 }
@@ -434,74 +423,12 @@ func (m *Mailbox[T]) kickLocked() bool {
 	}
 	if due && m.State() != Detached {
 		m.running = true
+		if m.d == nil {
+			m.d = newDispatcher[T]()
+		}
 		return true
 	}
 	return false
-}
-
-// rouseLocked wakes the dispatcher if it is idle, to look at m again.
-func (m *Mailbox[T]) rouseLocked() {
-	if m.idle {
-		m.idle = false
-		m.rouse <- struct{}{} // never blocks: one wake per idle wait
-	}
-}
-
-// defaultLinger is how long a dispatcher with nothing to do waits for more
-// before it exits: between one and two of it after its last batch. Keeping
-// the goroutine that long spares the next burst a new goroutine, whose stack
-// would have to grow again to fit the listeners. (A variable for the tests,
-// which set it before making mailboxes.)
-var defaultLinger = 50 * time.Microsecond
-
-// waitLocked is the dispatcher with nothing to do: it waits, unlocked, to be
-// roused by more work or by the linger timer. It reports whether the
-// dispatcher goes on; if not, it has stopped running. Called with mu held,
-// it returns with mu released.
-func (m *Mailbox[T]) waitLocked() bool {
-	if m.rouse == nil {
-		m.rouse = make(chan struct{}, 1)
-		m.linger = time.AfterFunc(m.lingerFor, m.tick)
-		m.ticking = true
-	} else if !m.ticking {
-		m.linger.Reset(m.lingerFor)
-		m.ticking = true
-	}
-	m.idle = true
-	m.mu.Unlock()
-	<-m.rouse
-	m.mu.Lock()
-	if m.expired {
-		m.expired = false
-		// Work that came after the tick found the dispatcher already
-		// roused; it is still this dispatcher's.
-		if !(m.started && !m.held && m.q.len() > 0) && !m.endDueLocked() && m.State() != Detached {
-			m.running = false
-			m.mu.Unlock()
-			return false
-		}
-	}
-	m.mu.Unlock()
-	return true
-}
-
-// tick runs every m.lingerFor while the dispatcher lives: it ends an idle
-// dispatcher that took no batch since the last tick.
-func (m *Mailbox[T]) tick() {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	switch {
-	case !m.ticking:
-	case m.busy:
-		m.busy = false
-		m.linger.Reset(m.lingerFor)
-	case m.idle:
-		m.ticking = false
-		m.expired = true
-		m.rouseLocked()
-	default:
-		m.ticking = false
-	}
 }
 
 // finishLocked marks m as done dispatching forever.
@@ -509,99 +436,6 @@ func (m *Mailbox[T]) finishLocked() {
 	m.finished = true
 	if m.done != nil {
 		close(m.done)
-	}
-}
-
-// run is the dispatcher: it drains the queue in batches, swapping the
-// queue's buffer out under one lock acquisition per batch, and exits as soon
-// as there is nothing to do. If a handler ends the goroutine with
-// runtime.Goexit (t.FailNow in a test, say), a new goroutine carries on
-// where it stopped.
-func (m *Mailbox[T]) run() {
-	finished := false
-	defer func() {
-		if !finished {
-			go m.run()
-		}
-	}()
-	m.loop()
-	finished = true
-}
-
-func (m *Mailbox[T]) loop() {
-	for {
-		m.deliver()
-		m.mu.Lock()
-		if m.spent != nil {
-			m.q.recycle(m.spent)
-			m.spent = nil
-		}
-		switch {
-		case m.State() == Detached:
-			if m.movedTo != nil {
-				m.handBackLocked(nil)
-			}
-			m.stopLocked()
-			return
-		case m.endFired:
-			m.stopLocked()
-			return
-		case m.started && !m.held && m.q.len() > 0:
-			m.batch = m.q.takeAll()
-			m.busy = true
-			m.mu.Unlock()
-		case m.endDueLocked():
-			m.endFired = true
-			m.mu.Unlock()
-			m.h.End()
-		default:
-			if !m.waitLocked() {
-				return
-			}
-		}
-	}
-}
-
-// stopLocked ends the dispatcher for good and unlocks.
-func (m *Mailbox[T]) stopLocked() {
-	m.running = false
-	if m.ticking {
-		m.linger.Stop()
-		m.ticking = false
-	}
-	m.finishLocked()
-	m.mu.Unlock()
-}
-
-// deliver hands the current batch to the handler, one item at a time,
-// stopping as soon as m is halted: a stopped mailbox drops the rest, a
-// detached one hands it to its successor.
-func (m *Mailbox[T]) deliver() {
-	for {
-		if m.halt.Load() {
-			rest := m.batch.rest()
-			m.mu.Lock()
-			if m.State() == Detached {
-				m.handBackLocked(rest)
-			} else {
-				m.freeLocked(len(rest))
-			}
-			m.mu.Unlock()
-			return
-		}
-		item, ok, spent := m.batch.next()
-		if !ok {
-			return
-		}
-		if spent != nil {
-			m.spent = spent
-		}
-		if m.capacity > 0 {
-			m.mu.Lock()
-			m.freeLocked(1)
-			m.mu.Unlock()
-		}
-		m.h.Deliver(item)
 	}
 }
 

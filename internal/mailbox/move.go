@@ -88,14 +88,13 @@ func contains(s []*sync.Mutex, mu *sync.Mutex) bool {
 // back, so the order of items is kept.
 func (m *Mailbox[T]) moveLocked(h Handler[T]) *Mailbox[T] {
 	nm := &Mailbox[T]{
-		mu:        m.mu,
-		h:         h,
-		peer:      m.peer,
-		q:         m.q,
-		capacity:  m.capacity,
-		lingerFor: m.lingerFor,
-		waiting:   m.waiting,
-		held:      m.running || m.held,
+		mu:       m.mu,
+		h:        h,
+		peer:     m.peer,
+		q:        m.q,
+		capacity: m.capacity,
+		waiting:  m.waiting,
+		held:     m.running || m.held,
 	}
 	nm.state.Store(m.state.Load())
 	if m.peer != nil {

@@ -1,0 +1,196 @@
+package mailbox
+
+// The dispatcher: a goroutine that delivers a started mailbox's items in
+// batches, started when there is work and ended once it has had nothing to
+// do for a while.
+
+import (
+	"sync/atomic"
+	"time"
+)
+
+// dispatcher is the state of a mailbox's dispatcher goroutine, made when
+// the first one starts (a mailbox that never dispatches does without).
+type dispatcher[T any] struct {
+	// Owned by the running dispatcher, not guarded by mu.
+	batch span[*T]     // the batch being delivered
+	spent *segment[*T] // a segment of batch read through, to recycle
+
+	// Guarded by the mailbox's mu.
+	idle    bool          // the running dispatcher is waiting for work on rouse
+	busy    bool          // it took a batch since linger was armed
+	ticking bool          // linger is armed
+	expired bool          // the idle dispatcher is roused to exit
+	rouse   chan struct{} // wakes the idle dispatcher (buffered)
+	linger  *time.Timer   // runs tick; made on the first idle wait
+
+	lingerFor time.Duration // defaultLinger when made
+}
+
+// defaultLinger is how long, in nanoseconds, a dispatcher with nothing to do
+// waits for more before it exits: between one and two of it after its last
+// batch. Keeping the goroutine that long spares the next burst a new
+// goroutine, whose stack would have to grow again to fit the listeners.
+// (Atomic for the tests, which change it.)
+var defaultLinger atomic.Int64
+
+func init() { defaultLinger.Store(int64(50 * time.Microsecond)) }
+
+func newDispatcher[T any]() *dispatcher[T] {
+	return &dispatcher[T]{lingerFor: time.Duration(defaultLinger.Load())}
+}
+
+// rouseLocked wakes the dispatcher if it is idle, to look at m again.
+func (m *Mailbox[T]) rouseLocked() {
+	if d := m.d; d != nil && d.idle {
+		d.idle = false
+		d.rouse <- struct{}{} // never blocks: one wake per idle wait
+	}
+}
+
+// waitLocked is the dispatcher with nothing to do: it waits, unlocked, to be
+// roused by more work or by the linger timer. It reports whether the
+// dispatcher goes on; if not, it has stopped running. Called with mu held,
+// it returns with mu released.
+func (m *Mailbox[T]) waitLocked() bool {
+	if m.d.rouse == nil {
+		m.d.rouse = make(chan struct{}, 1)
+		m.d.linger = time.AfterFunc(m.d.lingerFor, m.tick)
+		m.d.ticking = true
+	} else if !m.d.ticking {
+		m.d.linger.Reset(m.d.lingerFor)
+		m.d.ticking = true
+		m.d.busy = false
+	}
+	m.d.idle = true
+	m.mu.Unlock()
+	<-m.d.rouse
+	m.mu.Lock()
+	if m.d.expired {
+		m.d.expired = false
+		// Work that came after the tick found the dispatcher already
+		// roused; it is still this dispatcher's.
+		if !(m.started && !m.held && m.q.len() > 0) && !m.endDueLocked() && m.State() != Detached {
+			m.running = false
+			m.mu.Unlock()
+			return false
+		}
+	}
+	m.mu.Unlock()
+	return true
+}
+
+// tick runs m.d.lingerFor after the dispatcher first waited idle: it ends a
+// dispatcher that has been idle, taking no batch, for that long. A
+// dispatcher that is working is left alone, and the timer is armed again
+// when it next waits, so a busy stream costs no ticks.
+func (m *Mailbox[T]) tick() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	switch {
+	case !m.d.ticking:
+	case !m.d.idle:
+		m.d.ticking = false
+	case m.d.busy:
+		// Idle now, but it worked since the timer was armed.
+		m.d.busy = false
+		m.d.linger.Reset(m.d.lingerFor)
+	default:
+		m.d.ticking = false
+		m.d.expired = true
+		m.rouseLocked()
+	}
+}
+
+// run is the dispatcher: it drains the queue in batches, swapping the
+// queue's buffer out under one lock acquisition per batch, and exits once
+// it has had nothing to do for lingerFor (see waitLocked). If a handler ends the goroutine with
+// runtime.Goexit (t.FailNow in a test, say), a new goroutine carries on
+// where it stopped.
+func (m *Mailbox[T]) run() {
+	finished := false
+	defer func() {
+		if !finished {
+			go m.run()
+		}
+	}()
+	m.loop()
+	finished = true
+}
+
+func (m *Mailbox[T]) loop() {
+	for {
+		m.deliver()
+		m.mu.Lock()
+		if m.d.spent != nil {
+			m.q.recycle(m.d.spent)
+			m.d.spent = nil
+		}
+		switch {
+		case m.State() == Detached:
+			if m.movedTo != nil {
+				m.handBackLocked(nil)
+			}
+			m.stopLocked()
+			return
+		case m.endFired:
+			m.stopLocked()
+			return
+		case m.started && !m.held && m.q.len() > 0:
+			m.d.batch = m.q.takeAll()
+			m.d.busy = true
+			m.mu.Unlock()
+		case m.endDueLocked():
+			m.endFired = true
+			m.mu.Unlock()
+			m.h.End()
+		default:
+			if !m.waitLocked() {
+				return
+			}
+		}
+	}
+}
+
+// stopLocked ends the dispatcher for good and unlocks.
+func (m *Mailbox[T]) stopLocked() {
+	m.running = false
+	if m.d.ticking {
+		m.d.linger.Stop()
+		m.d.ticking = false
+	}
+	m.finishLocked()
+	m.mu.Unlock()
+}
+
+// deliver hands the current batch to the handler, one item at a time,
+// stopping as soon as m is halted: a stopped mailbox drops the rest, a
+// detached one hands it to its successor.
+func (m *Mailbox[T]) deliver() {
+	for {
+		if m.halt.Load() {
+			rest := m.d.batch.rest()
+			m.mu.Lock()
+			if m.State() == Detached {
+				m.handBackLocked(rest)
+			} else {
+				m.freeLocked(len(rest))
+			}
+			m.mu.Unlock()
+			return
+		}
+		item, ok, spent := m.d.batch.next()
+		if !ok {
+			return
+		}
+		if spent != nil {
+			m.d.spent = spent
+		}
+		if m.capacity > 0 {
+			m.mu.Lock()
+			m.freeLocked(1)
+			m.mu.Unlock()
+		}
+		m.h.Deliver(item)
+	}
+}
