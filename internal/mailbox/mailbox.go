@@ -1,7 +1,8 @@
 // Package mailbox is the queue and dispatcher behind msgport's ports and
 // broadcast channels: a FIFO of items, drained in batches by a goroutine that
-// exists only while a started mailbox has work, entangled in pairs for
-// MessageChannel and standing alone for BroadcastChannel.
+// exists only while a started mailbox has work (and for a short linger after,
+// see dispatcher.go), entangled in pairs for MessageChannel and standing
+// alone for BroadcastChannel.
 //
 // The two mailboxes of a pair share one mutex, so posting, closing and
 // transferring see one consistent picture of the pair. A Handler receives the
