@@ -110,30 +110,7 @@ func benchHandoff(b *testing.B, opts ...msgport.Option) {
 // the value back, the sender receives it, then the next. The floor is a
 // goroutine echoing between two unbuffered Go channels.
 func BenchmarkPingPong(b *testing.B) {
-	b.Run("msgport", func(b *testing.B) {
-		b.ReportAllocs()
-		c := msgport.NewMessageChannel()
-		defer closeChannels(b, c)
-		c.Port2.SetOnMessage(func(e *msgport.MessageEvent) {
-			if err := c.Port2.PostMessage(e.Data); err != nil {
-				panic(err)
-			}
-		})
-		ctx := context.Background()
-		b.ResetTimer()
-		for i := range b.N {
-			if err := c.Port1.PostMessage(i); err != nil {
-				b.Fatal(err)
-			}
-			ev, err := c.Port1.Receive(ctx)
-			if err != nil {
-				b.Fatal(err)
-			}
-			if ev.Data.(int) != i {
-				b.Fatalf("got %v, want %d", ev.Data, i)
-			}
-		}
-	})
+	b.Run("msgport", func(b *testing.B) { benchPingPong(b, func() {}) })
 	// Both ends are handlers: the way a web page and a worker talk.
 	b.Run("msgport-listeners", func(b *testing.B) {
 		b.ReportAllocs()
@@ -164,27 +141,7 @@ func BenchmarkPingPong(b *testing.B) {
 	})
 	// The peer's listener uses about 2.5 KB of stack, as real listeners do
 	// (a log line, an encoder): more than a new goroutine starts with.
-	b.Run("msgport-stack", func(b *testing.B) {
-		b.ReportAllocs()
-		c := msgport.NewMessageChannel()
-		defer closeChannels(b, c)
-		c.Port2.SetOnMessage(func(e *msgport.MessageEvent) {
-			sinkInt = useStack(16)
-			if err := c.Port2.PostMessage(e.Data); err != nil {
-				panic(err)
-			}
-		})
-		ctx := context.Background()
-		b.ResetTimer()
-		for i := range b.N {
-			if err := c.Port1.PostMessage(i); err != nil {
-				b.Fatal(err)
-			}
-			if _, err := c.Port1.Receive(ctx); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
+	b.Run("msgport-stack", func(b *testing.B) { benchPingPong(b, func() { sinkInt = useStack(16) }) })
 	b.Run("chan", func(b *testing.B) {
 		b.ReportAllocs()
 		ping, pong := make(chan int), make(chan int)
@@ -371,6 +328,34 @@ func BenchmarkIdleChannels(b *testing.B) {
 	}
 	b.ReportMetric(bytes/float64(b.N)/1e6, "MB/100k")
 	b.ReportMetric(float64(held), "goroutines")
+}
+
+// benchPingPong: Port1 posts and receives with Receive, Port2's listener
+// calls work, then posts the value back.
+func benchPingPong(b *testing.B, work func()) {
+	b.ReportAllocs()
+	c := msgport.NewMessageChannel()
+	defer closeChannels(b, c)
+	c.Port2.SetOnMessage(func(e *msgport.MessageEvent) {
+		work()
+		if err := c.Port2.PostMessage(e.Data); err != nil {
+			panic(err)
+		}
+	})
+	ctx := context.Background()
+	b.ResetTimer()
+	for i := range b.N {
+		if err := c.Port1.PostMessage(i); err != nil {
+			b.Fatal(err)
+		}
+		ev, err := c.Port1.Receive(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if ev.Data.(int) != i {
+			b.Fatalf("got %v, want %d", ev.Data, i)
+		}
+	}
 }
 
 // useStack recurses depth times with a 128-byte frame, to use stack as a
