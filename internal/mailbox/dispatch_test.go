@@ -44,6 +44,14 @@ func (r *recorder) goroutines() []string {
 	return append([]string(nil), r.by...)
 }
 
+// startRecorder returns a started mailbox delivering to a recorder.
+func startRecorder() (*recorder, *Mailbox[int]) {
+	r := newRecorder()
+	m := New[int](r)
+	m.Start()
+	return r, m
+}
+
 func withLinger(t *testing.T, d time.Duration) {
 	old := defaultLinger.Swap(int64(d))
 	t.Cleanup(func() { defaultLinger.Store(old) })
@@ -59,9 +67,7 @@ func running[T any](m *Mailbox[T]) bool {
 // so the next message reuses its goroutine (and its grown stack).
 func TestDispatcherLingers(t *testing.T) {
 	withLinger(t, time.Hour)
-	r := newRecorder()
-	m := New[int](r)
-	m.Start()
+	r, m := startRecorder()
 	for i := range 3 {
 		if err := m.Push(i); err != nil {
 			t.Fatal(err)
@@ -85,9 +91,7 @@ func TestDispatcherLingers(t *testing.T) {
 // mailbox holds no goroutine.
 func TestDispatcherExitsWhenIdle(t *testing.T) {
 	withLinger(t, time.Millisecond)
-	r := newRecorder()
-	m := New[int](r)
-	m.Start()
+	r, m := startRecorder()
 	if err := m.Push(1); err != nil {
 		t.Fatal(err)
 	}
@@ -114,9 +118,7 @@ func TestDispatcherExitsWhenIdle(t *testing.T) {
 // delivered (the timer and the push race for the idle dispatcher).
 func TestLingerExpiryRacesPush(t *testing.T) {
 	withLinger(t, time.Microsecond)
-	r := newRecorder()
-	m := New[int](r)
-	m.Start()
+	r, m := startRecorder()
 	for i := range 2000 {
 		if err := m.Push(i); err != nil {
 			t.Fatal(err)
