@@ -66,17 +66,23 @@ func (b *LocalBus) Subscribe(name string, sub Subscriber) (func(), error) {
 	return func() { b.reg.Remove(name, sub) }, nil
 }
 
-// Publish implements Bus: it calls Deliver on every other subscriber of name,
-// in the calling goroutine, holding no lock. The last of them, if it is an
-// Owner, is handed msg itself: every other copy has been taken by then, so
-// one clone is saved. It never fails.
+// Publish implements Bus with DeliverAll over the subscribers of name, in
+// the calling goroutine, holding no lock. It never fails.
 func (b *LocalBus) Publish(name string, from Subscriber, msg any) error {
-	members := b.reg.Members(name)
+	DeliverAll(b.reg.Members(name), from, msg)
+	return nil
+}
+
+// DeliverAll is the fan-out of a Bus: it calls Deliver(msg) on every member
+// but from, in order. msg must not be used after DeliverAll: the last member
+// that will receive it, if it is an Owner, is handed msg itself with
+// DeliverOwned (every other copy has been taken by then), sparing a clone.
+func DeliverAll(members []Subscriber, from Subscriber, msg any) {
 	last := len(members) - 1
 	if last >= 0 && members[last] == from {
 		last--
 	}
-	for i, s := range members {
+	for i, s := range members[:last+1] {
 		switch {
 		case s == from:
 		case i == last:
@@ -89,5 +95,4 @@ func (b *LocalBus) Publish(name string, from Subscriber, msg any) error {
 			s.Deliver(msg)
 		}
 	}
-	return nil
 }

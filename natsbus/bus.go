@@ -228,7 +228,7 @@ func (b *Bus) Publish(name string, from msgport.Subscriber, msg any) error {
 	t := b.topics[name]
 	b.mu.RUnlock()
 	if t != nil {
-		deliverAll(t.load(), from, msg)
+		msgport.DeliverAll(t.load(), from, msg)
 	}
 
 	if err := b.nc.Publish(b.subject(name), data); err != nil {
@@ -272,30 +272,7 @@ func (b *Bus) deliver(t *topic, m *nats.Msg) {
 		}
 		return
 	}
-	deliverAll(members, nil, msg)
-}
-
-// deliverAll hands msg to every member but from. msg is not used again, so
-// the last of them takes msg itself if it is a msgport.Owner: one clone
-// fewer per message.
-func deliverAll(members []msgport.Subscriber, from msgport.Subscriber, msg any) {
-	last := len(members) - 1
-	if last >= 0 && members[last] == from {
-		last--
-	}
-	for i, s := range members[:last+1] {
-		switch {
-		case s == from:
-		case i == last:
-			if o, ok := s.(msgport.Owner); ok {
-				o.DeliverOwned(msg)
-				continue
-			}
-			s.Deliver(msg)
-		default:
-			s.Deliver(msg)
-		}
-	}
+	msgport.DeliverAll(members, nil, msg)
 }
 
 // Close takes the Bus out of NATS: it unsubscribes every subscription it
