@@ -20,11 +20,11 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 	"unsafe"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/seed01aa7ee5/msgport"
+	"github.com/seed01aa7ee5/msgport/internal/sharecheck"
 )
 
 // hvEnv is what a case builds its value from: a fresh channel whose Port1
@@ -166,14 +166,6 @@ var (
 	hvUnsafeType = reflect.TypeFor[unsafe.Pointer]()
 	hvPortType   = reflect.TypeFor[*msgport.MessagePort]()
 	hvBufType    = reflect.TypeFor[*msgport.Buffer]()
-	hvErrorType  = reflect.TypeFor[error]()
-	// hvOpaque are shared by design and not walked: immutable descriptors,
-	// and ports (a transferred one keeps its peer and queue).
-	hvOpaque = map[reflect.Type]bool{
-		reflect.TypeFor[*time.Location]():       true,
-		reflect.TypeOf(reflect.TypeFor[int]()):  true, // *reflect.rtype
-		reflect.TypeFor[*msgport.MessagePort](): true,
-	}
 )
 
 // hvList returns a list of n nodes; the last one's Fn is fn.
@@ -1054,29 +1046,10 @@ func hvShort(p string) string {
 }
 
 // hvShared returns the paths (at most 5) where the clone reaches memory
-// the original reaches: a pointer target, map or slice array of the clone
-// lying inside one of the original's. Strings, type descriptors, ports and
-// errors held in interfaces are shared by design and not looked into.
+// the original reaches (see sharecheck.Shared). Ports are shared by design:
+// a transferred one keeps its peer and queue.
 func hvShared(orig, clone any) []string {
-	type span struct{ lo, hi uintptr }
-	var spans []span
-	hvWalk(orig, func(lo, size uintptr, _ func() string) { spans = append(spans, span{lo, lo + size}) })
-	sort.Slice(spans, func(i, j int) bool { return spans[i].lo < spans[j].lo })
-	maxHi := make([]uintptr, len(spans))
-	for i, s := range spans {
-		maxHi[i] = s.hi
-		if i > 0 {
-			maxHi[i] = max(maxHi[i-1], s.hi)
-		}
-	}
-	var shared []string
-	hvWalk(clone, func(lo, _ uintptr, path func() string) {
-		i := sort.Search(len(spans), func(i int) bool { return spans[i].lo > lo }) - 1
-		if i >= 0 && maxHi[i] > lo && len(shared) < 5 {
-			shared = append(shared, path())
-		}
-	})
-	return shared
+	return sharecheck.Shared(orig, clone, hvPortType)
 }
 
 // The sharing check of TestHostileValues is not vacuous: it finds memory
@@ -1107,133 +1080,4 @@ func TestHostileSharingCheck(t *testing.T) {
 	if got := hvShared([]error{e}, []error{e}); got != nil {
 		t.Errorf("hvShared reported an error value: %q", got)
 	}
-}
-
-// hvWalk calls fn for every distinct piece of mutable memory reachable
-// from v (pointer targets, maps, slice arrays) with its address, its size
-// and its path. It uses an explicit stack: values may be deep.
-func hvWalk(v any, fn func(addr, size uintptr, path func() string)) {
-	type item struct {
-		v      reflect.Value
-		parent *item
-		seg    string
-		key    reflect.Value // for a map entry: its key, printed only on failure
-		isKey  bool
-	}
-	pathOf := func(it *item) func() string {
-		return func() string {
-			var segs []string
-			for ; it != nil; it = it.parent {
-				seg := it.seg
-				switch k := it.key; {
-				case k.Kind() == reflect.String:
-					seg = fmt.Sprintf("[%q]", k)
-				case k.IsValid():
-					seg = fmt.Sprintf("[%v]", k)
-				}
-				if it.isKey {
-					seg += "(key)"
-				}
-				segs = append(segs, seg)
-			}
-			slices.Reverse(segs)
-			return strings.Join(segs, "")
-		}
-	}
-	type key struct {
-		p uintptr
-		n int
-		t reflect.Type
-	}
-	seen := map[key]bool{}
-	stack := []*item{{v: reflect.ValueOf(&v).Elem()}} // the interface, so a root error is seen as one
-	for len(stack) > 0 {
-		it := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
-		x := it.v
-		if !x.IsValid() {
-			continue
-		}
-		push := func(c reflect.Value, seg string) { stack = append(stack, &item{v: c, parent: it, seg: seg}) }
-		switch x.Kind() {
-		case reflect.Pointer:
-			if x.IsNil() || hvOpaque[x.Type()] {
-				continue
-			}
-			k := key{x.Pointer(), 0, x.Type()}
-			if seen[k] {
-				continue
-			}
-			seen[k] = true
-			if size := x.Type().Elem().Size(); size > 0 {
-				fn(x.Pointer(), size, pathOf(it))
-			}
-			push(x.Elem(), "")
-		case reflect.Interface:
-			if x.IsNil() || x.Elem().Type().Implements(hvErrorType) {
-				continue
-			}
-			push(x.Elem(), "")
-		case reflect.Struct:
-			for i := range x.NumField() {
-				push(x.Field(i), "."+x.Type().Field(i).Name)
-			}
-		case reflect.Array:
-			if !hvHasRefs(x.Type().Elem()) {
-				continue
-			}
-			for i := range x.Len() {
-				push(x.Index(i), fmt.Sprintf("[%d]", i))
-			}
-		case reflect.Slice:
-			if x.IsNil() {
-				continue
-			}
-			k := key{x.Pointer(), x.Len(), x.Type()}
-			if seen[k] {
-				continue
-			}
-			seen[k] = true
-			if size := uintptr(x.Cap()) * x.Type().Elem().Size(); size > 0 {
-				fn(x.Pointer(), size, pathOf(it))
-			}
-			if !hvHasRefs(x.Type().Elem()) {
-				continue
-			}
-			for i := range x.Len() {
-				push(x.Index(i), fmt.Sprintf("[%d]", i))
-			}
-		case reflect.Map:
-			if x.IsNil() {
-				continue
-			}
-			k := key{x.Pointer(), 0, x.Type()}
-			if seen[k] {
-				continue
-			}
-			seen[k] = true
-			fn(x.Pointer(), 1, pathOf(it))
-			for r := x.MapRange(); r.Next(); {
-				stack = append(stack, &item{v: r.Key(), parent: it, key: r.Key(), isKey: true},
-					&item{v: r.Value(), parent: it, key: r.Key()})
-			}
-		}
-	}
-}
-
-// hvHasRefs reports whether values of type t can reach mutable memory.
-func hvHasRefs(t reflect.Type) bool {
-	switch t.Kind() {
-	case reflect.Pointer, reflect.Interface, reflect.Slice, reflect.Map:
-		return true
-	case reflect.Array:
-		return hvHasRefs(t.Elem())
-	case reflect.Struct:
-		for i := range t.NumField() {
-			if hvHasRefs(t.Field(i).Type) {
-				return true
-			}
-		}
-	}
-	return false
 }

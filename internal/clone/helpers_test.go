@@ -3,129 +3,22 @@ package clone
 import (
 	"fmt"
 	"reflect"
-	"sort"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/seed01aa7ee5/msgport/internal/sharecheck"
 )
 
 // allFields makes cmp look at unexported fields too.
 var allFields = cmp.Exporter(func(reflect.Type) bool { return true })
 
-// span is a range of mutable memory reachable from a value.
-type span struct{ lo, hi uintptr }
-
 // sharesMutable reports the first place in b (as a path) whose mutable
-// memory — a pointer target, a map, a slice's backing array — is also
-// reachable from a, or "" if they share none. Error values in interfaces
-// (passed on as is by design), *time.Location and reflect type
-// descriptors (immutable) and zero-size targets are not counted.
+// memory is also reachable from a, or "" if they share none (see
+// sharecheck.Shared).
 func sharesMutable(a, b any) string {
-	var spans []span
-	collect := &spanWalker{visit: func(s span, _ string) bool { spans = append(spans, s); return false }}
-	collect.walk(reflect.ValueOf(a), "")
-	sort.Slice(spans, func(i, j int) bool { return spans[i].lo < spans[j].lo })
-	found := ""
-	check := &spanWalker{visit: func(s span, path string) bool {
-		// any a-span with lo < s.hi and hi > s.lo overlaps.
-		i := sort.Search(len(spans), func(i int) bool { return spans[i].lo >= s.hi })
-		for j := i - 1; j >= 0; j-- {
-			if spans[j].hi > s.lo {
-				found = fmt.Sprintf("%q shares memory with the original", path)
-				return true
-			}
-		}
-		return false
-	}}
-	check.walk(reflect.ValueOf(b), "")
-	return found
-}
-
-type spanWalker struct {
-	visit func(s span, path string) bool // returns true to stop
-	seen  map[span]bool
-	stop  bool
-}
-
-var (
-	locationType  = reflect.TypeFor[*time.Location]()
-	rtypePtrTypeT = reflect.TypeOf(reflect.TypeFor[int]())
-)
-
-func (w *spanWalker) mark(s span, path string) bool {
-	if w.seen == nil {
-		w.seen = map[span]bool{}
+	if paths := sharecheck.Shared(a, b); len(paths) > 0 {
+		return fmt.Sprintf("%q shares memory with the original", paths[0])
 	}
-	if w.seen[s] {
-		return false
-	}
-	w.seen[s] = true
-	if w.visit(s, path) {
-		w.stop = true
-	}
-	return !w.stop
-}
-
-func (w *spanWalker) walk(v reflect.Value, path string) {
-	if w.stop || !v.IsValid() {
-		return
-	}
-	switch v.Kind() {
-	case reflect.Pointer:
-		if v.IsNil() || v.Type() == locationType || v.Type() == rtypePtrTypeT || v.Type().Elem().Size() == 0 {
-			return
-		}
-		p := v.Pointer()
-		if w.mark(span{p, p + v.Type().Elem().Size()}, path) {
-			w.walk(v.Elem(), path)
-		}
-	case reflect.UnsafePointer:
-		if p := uintptr(v.UnsafePointer()); p != 0 {
-			w.mark(span{p, p + 1}, path)
-		}
-	case reflect.Map:
-		if v.IsNil() {
-			return
-		}
-		p := v.Pointer()
-		if !w.mark(span{p, p + 1}, path) {
-			return
-		}
-		it := v.MapRange()
-		for it.Next() {
-			k := it.Key()
-			seg := fmt.Sprintf("[%v]", k)
-			w.walk(k, path+seg+"(key)")
-			w.walk(it.Value(), path+seg)
-		}
-	case reflect.Slice:
-		if v.IsNil() || v.Cap() == 0 || v.Type().Elem().Size() == 0 {
-			for i := range v.Len() {
-				w.walk(v.Index(i), fmt.Sprintf("%s[%d]", path, i))
-			}
-			return
-		}
-		p := v.Pointer()
-		if !w.mark(span{p, p + uintptr(v.Cap())*v.Type().Elem().Size()}, path) {
-			return
-		}
-		for i := range v.Len() {
-			w.walk(v.Index(i), fmt.Sprintf("%s[%d]", path, i))
-		}
-	case reflect.Array:
-		for i := range v.Len() {
-			w.walk(v.Index(i), fmt.Sprintf("%s[%d]", path, i))
-		}
-	case reflect.Struct:
-		for i := range v.NumField() {
-			w.walk(v.Field(i), path+"."+v.Type().Field(i).Name)
-		}
-	case reflect.Interface:
-		if v.IsNil() || v.Elem().Type().Implements(errorType) {
-			return
-		}
-		w.walk(v.Elem(), path)
-	}
+	return ""
 }
 
 // identityShape reports the first place where the aliasing of pointers
