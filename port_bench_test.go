@@ -3,7 +3,7 @@ package msgport_test
 // Benchmarks of MessageChannel, each beside its floor in the same run:
 //
 //	BenchmarkHandoff/{msgport,msgport-bounded,chan,chan-event}   an int, post → handler
-//	BenchmarkPingPong/{msgport,msgport-listeners,msgport-stack,chan}   one round trip
+//	BenchmarkPingPong/{msgport,msgport-listeners,msgport-stack,chan,chan-event,queue}   one round trip
 //	BenchmarkEndToEnd/{small,large}/{msgport,chan}        Node's MessageChannel test
 //	BenchmarkDepth/K/{msgport,chan}                       post K, then drain K
 //	BenchmarkIdleChannels                                 memory and goroutines of 100,000 idle channels
@@ -16,6 +16,7 @@ import (
 	"context"
 	"runtime"
 	"strconv"
+	"sync"
 	"testing"
 
 	"github.com/seed01aa7ee5/msgport"
@@ -108,7 +109,13 @@ func benchHandoff(b *testing.B, opts ...msgport.Option) {
 
 // BenchmarkPingPong measures one round trip: post, the peer's handler posts
 // the value back, the sender receives it, then the next. The floor is a
-// goroutine echoing between two unbuffered Go channels.
+// goroutine echoing between two unbuffered Go channels (chan). Two more
+// floors do the least this API asks for on top of that: chan-event carries
+// each message as a freshly allocated event holding the boxed int and calls
+// the listener through a panic-recovering frame; queue does the same
+// through the simplest port there can be, since PostMessage never blocks: an
+// unbounded queue under a mutex, with a doorbell channel for a waiting
+// receiver (floorQueue).
 func BenchmarkPingPong(b *testing.B) {
 	b.Run("msgport", func(b *testing.B) { benchPingPong(b, func() {}) })
 	// Both ends are handlers: the way a web page and a worker talk.
@@ -162,6 +169,101 @@ func BenchmarkPingPong(b *testing.B) {
 		close(ping)
 		<-pong
 	})
+	b.Run("chan-event", func(b *testing.B) {
+		b.ReportAllocs()
+		ping, pong := make(chan *msgport.MessageEvent), make(chan *msgport.MessageEvent)
+		echo := func(e *msgport.MessageEvent) { pong <- newFloorEvent(e.Data) }
+		go func() {
+			for e := range ping {
+				callRecovering(echo, e)
+			}
+			close(pong)
+		}()
+		b.ResetTimer()
+		for i := range b.N {
+			ping <- newFloorEvent(i)
+			if e := <-pong; e.Data.(int) != i {
+				b.Fatalf("got %v, want %d", e.Data, i)
+			}
+		}
+		b.StopTimer()
+		close(ping)
+		<-pong
+	})
+	b.Run("queue", func(b *testing.B) {
+		b.ReportAllocs()
+		ping, pong := newFloorQueue(), newFloorQueue()
+		echo := func(e *msgport.MessageEvent) { pong.post(newFloorEvent(e.Data)) }
+		go func() {
+			for e := ping.receive(); e.Data != nil; e = ping.receive() {
+				callRecovering(echo, e)
+			}
+			pong.post(newFloorEvent(nil))
+		}()
+		b.ResetTimer()
+		for i := range b.N {
+			ping.post(newFloorEvent(i))
+			if e := pong.receive(); e.Data.(int) != i {
+				b.Fatalf("got %v, want %d", e.Data, i)
+			}
+		}
+		b.StopTimer()
+		ping.post(newFloorEvent(nil))
+		pong.receive()
+	})
+}
+
+func newFloorEvent(data any) *msgport.MessageEvent {
+	return &msgport.MessageEvent{Event: msgport.Event{Type: "message"}, Data: data}
+}
+
+// callRecovering calls fn as a listener is called: a panic is recovered
+// and returned.
+func callRecovering(fn func(*msgport.MessageEvent), e *msgport.MessageEvent) (panicked any) {
+	defer func() { panicked = recover() }()
+	fn(e)
+	return nil
+}
+
+// floorQueue is the simplest port there can be: an unbounded FIFO under a
+// mutex, and a doorbell that the poster rings when the receiver is waiting.
+// One receiver at a time.
+type floorQueue struct {
+	mu      sync.Mutex
+	items   []*msgport.MessageEvent
+	head    int // items[head:] are queued
+	waiting bool
+	bell    chan struct{}
+}
+
+func newFloorQueue() *floorQueue { return &floorQueue{bell: make(chan struct{}, 1)} }
+
+func (q *floorQueue) post(e *msgport.MessageEvent) {
+	q.mu.Lock()
+	q.items = append(q.items, e)
+	if q.waiting {
+		q.waiting = false
+		q.bell <- struct{}{}
+	}
+	q.mu.Unlock()
+}
+
+// receive blocks until an item is queued and returns it.
+func (q *floorQueue) receive() *msgport.MessageEvent {
+	q.mu.Lock()
+	for q.head == len(q.items) {
+		q.waiting = true
+		q.mu.Unlock()
+		<-q.bell
+		q.mu.Lock()
+	}
+	e := q.items[q.head]
+	q.items[q.head] = nil
+	if q.head++; q.head == len(q.items) {
+		q.items, q.head = q.items[:0], 0 // empty: reuse the array
+	}
+	q.mu.Unlock()
+	return e
 }
 
 // BenchmarkEndToEnd is Node's MessageChannel test (section a of bench.mjs):
