@@ -148,7 +148,8 @@ func BenchmarkClone(b *testing.B) {
 		"goclone":     func() { sink = goclone.Slowly(doc) },
 	})
 	run("value-int", map[string]func(){
-		"msgport": func() { c, _ := Value(boxedInt, nil); sink = c },
+		"msgport":     func() { c, _ := Value(boxedInt, nil); sink = c },
+		"handwritten": func() { sink = boxedInt },
 	})
 }
 
