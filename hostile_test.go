@@ -269,6 +269,15 @@ func TestHostileValues(t *testing.T) {
 	huge := strings.Repeat("hostile ", 4<<20) // 32 MiB
 	negZero := math.Copysign(0, -1)
 	nan := math.NaN()
+	// signedZeros holds negative zero in every float-carrying shape.
+	type signedZeros struct {
+		F   float64
+		F32 float32
+		C   complex128
+		A   any
+		L   []float64
+		M   map[float64]string
+	}
 
 	cases := []hvCase{
 		// ---- funcs, chans and unsafe.Pointers at every depth ----
@@ -854,23 +863,9 @@ func TestHostileValues(t *testing.T) {
 				t.Errorf("map[any]int with two NaN keys cloned to %v", mi)
 			}
 		}},
-		{name: "negative zero", noDiff: true, make: hvVal(&struct {
-			F   float64
-			F32 float32
-			C   complex128
-			A   any
-			L   []float64
-			M   map[float64]string
-		}{F: negZero, F32: float32(negZero), C: complex(negZero, negZero), A: negZero, L: []float64{0, negZero},
+		{name: "negative zero", noDiff: true, make: hvVal(&signedZeros{F: negZero, F32: float32(negZero), C: complex(negZero, negZero), A: negZero, L: []float64{0, negZero},
 			M: map[float64]string{negZero: "z"}}), check: func(t *testing.T, r hvResult) {
-			c := r.got.(*struct {
-				F   float64
-				F32 float32
-				C   complex128
-				A   any
-				L   []float64
-				M   map[float64]string
-			})
+			c := r.got.(*signedZeros)
 			ok := math.Signbit(c.F) && math.Signbit(float64(c.F32)) && math.Signbit(real(c.C)) && math.Signbit(imag(c.C)) &&
 				math.Signbit(c.A.(float64)) && !math.Signbit(c.L[0]) && math.Signbit(c.L[1]) && len(c.M) == 1
 			for k, v := range c.M {
