@@ -95,6 +95,13 @@ func walk(v any, opaque map[reflect.Type]bool, fn func(addr, size uintptr, path 
 		t reflect.Type
 	}
 	seen := map[key]bool{}
+	first := func(k key) bool { // reports whether k is met for the first time
+		if seen[k] {
+			return false
+		}
+		seen[k] = true
+		return true
+	}
 	stack := []*item{{v: reflect.ValueOf(&v).Elem()}} // the interface, so a root error is seen as one
 	for len(stack) > 0 {
 		it := stack[len(stack)-1]
@@ -104,16 +111,18 @@ func walk(v any, opaque map[reflect.Type]bool, fn func(addr, size uintptr, path 
 			continue
 		}
 		push := func(c reflect.Value, seg string) { stack = append(stack, &item{v: c, parent: it, seg: seg}) }
+		pushElems := func(x reflect.Value) { // of an array or slice
+			if hasRefs(x.Type().Elem()) {
+				for i := range x.Len() {
+					push(x.Index(i), fmt.Sprintf("[%d]", i))
+				}
+			}
+		}
 		switch x.Kind() {
 		case reflect.Pointer:
-			if x.IsNil() || opaque[x.Type()] {
+			if x.IsNil() || opaque[x.Type()] || !first(key{x.Pointer(), 0, x.Type()}) {
 				continue
 			}
-			k := key{x.Pointer(), 0, x.Type()}
-			if seen[k] {
-				continue
-			}
-			seen[k] = true
 			if size := x.Type().Elem().Size(); size > 0 {
 				fn(x.Pointer(), size, pathOf(it))
 			}
@@ -135,39 +144,19 @@ func walk(v any, opaque map[reflect.Type]bool, fn func(addr, size uintptr, path 
 				push(x.Field(i), "."+x.Type().Field(i).Name)
 			}
 		case reflect.Array:
-			if !hasRefs(x.Type().Elem()) {
-				continue
-			}
-			for i := range x.Len() {
-				push(x.Index(i), fmt.Sprintf("[%d]", i))
-			}
+			pushElems(x)
 		case reflect.Slice:
-			if x.IsNil() {
+			if x.IsNil() || !first(key{x.Pointer(), x.Len(), x.Type()}) {
 				continue
 			}
-			k := key{x.Pointer(), x.Len(), x.Type()}
-			if seen[k] {
-				continue
-			}
-			seen[k] = true
 			if size := uintptr(x.Cap()) * x.Type().Elem().Size(); size > 0 {
 				fn(x.Pointer(), size, pathOf(it))
 			}
-			if !hasRefs(x.Type().Elem()) {
-				continue
-			}
-			for i := range x.Len() {
-				push(x.Index(i), fmt.Sprintf("[%d]", i))
-			}
+			pushElems(x)
 		case reflect.Map:
-			if x.IsNil() {
+			if x.IsNil() || !first(key{x.Pointer(), 0, x.Type()}) {
 				continue
 			}
-			k := key{x.Pointer(), 0, x.Type()}
-			if seen[k] {
-				continue
-			}
-			seen[k] = true
 			fn(x.Pointer(), 1, pathOf(it))
 			for r := x.MapRange(); r.Next(); {
 				stack = append(stack, &item{v: r.Key(), parent: it, key: r.Key(), isKey: true},
