@@ -49,10 +49,9 @@ func (m *Mailbox[T]) rouseLocked() {
 }
 
 // waitLocked is the dispatcher with nothing to do: it waits, unlocked, to be
-// roused by more work or by the linger timer. It reports whether the
-// dispatcher goes on; if not, it has stopped running. Called with mu held,
-// it returns with mu released.
-func (m *Mailbox[T]) waitLocked() bool {
+// roused by more work or by the linger timer (which sets expired). Called
+// with mu held, it returns with mu released.
+func (m *Mailbox[T]) waitLocked() {
 	if m.d.rouse == nil {
 		m.d.rouse = make(chan struct{}, 1)
 		m.d.linger = time.AfterFunc(m.d.lingerFor, m.tick)
@@ -65,19 +64,6 @@ func (m *Mailbox[T]) waitLocked() bool {
 	m.d.idle = true
 	m.mu.Unlock()
 	<-m.d.rouse
-	m.mu.Lock()
-	if m.d.expired {
-		m.d.expired = false
-		// Work that came after the tick found the dispatcher already
-		// roused; it is still this dispatcher's.
-		if !(m.started && !m.held && m.q.len() > 0) && !m.endDueLocked() && m.State() != Detached {
-			m.running = false
-			m.mu.Unlock()
-			return false
-		}
-	}
-	m.mu.Unlock()
-	return true
 }
 
 // tick runs m.d.lingerFor after the dispatcher first waited idle: it ends a
@@ -104,9 +90,9 @@ func (m *Mailbox[T]) tick() {
 
 // run is the dispatcher: it drains the queue in batches, swapping the
 // queue's buffer out under one lock acquisition per batch, and exits once
-// it has had nothing to do for lingerFor (see waitLocked). If a handler ends the goroutine with
-// runtime.Goexit (t.FailNow in a test, say), a new goroutine carries on
-// where it stopped.
+// it has had nothing to do for lingerFor (see tick). If a handler ends the
+// goroutine with runtime.Goexit (t.FailNow in a test, say), a new goroutine
+// carries on where it stopped.
 func (m *Mailbox[T]) run() {
 	finished := false
 	defer func() {
@@ -139,15 +125,20 @@ func (m *Mailbox[T]) loop() {
 		case m.started && !m.held && m.q.len() > 0:
 			m.d.batch = m.q.takeAll()
 			m.d.busy = true
+			m.d.expired = false // work that came after the tick is still this dispatcher's
 			m.mu.Unlock()
 		case m.endDueLocked():
 			m.endFired = true
 			m.mu.Unlock()
 			m.h.End()
+		case m.d.expired:
+			// Idle for the whole linger: this dispatcher ends.
+			m.d.expired = false
+			m.running = false
+			m.mu.Unlock()
+			return
 		default:
-			if !m.waitLocked() {
-				return
-			}
+			m.waitLocked()
 		}
 	}
 }
