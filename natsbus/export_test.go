@@ -2,7 +2,12 @@ package natsbus
 
 // Encode returns what b puts on the wire for msg posted on channel name.
 func (b *Bus) Encode(name string, msg any) ([]byte, error) {
-	return encodeMessage(nil, &b.reg, 0, b.id, name, msg)
+	return b.AppendEncoded(nil, name, msg)
+}
+
+// AppendEncoded appends what b puts on the wire for msg to buf.
+func (b *Bus) AppendEncoded(buf []byte, name string, msg any) ([]byte, error) {
+	return encodeMessage(buf, &b.reg, 0, b.id, name, msg)
 }
 
 // Pending returns how many messages of channel name nats.go holds for b,
@@ -16,4 +21,10 @@ func (b *Bus) Pending(name string) int {
 	}
 	n, _, _ := t.sub.Pending()
 	return n
+}
+
+// Decode reads what Encode wrote, as a subscriber of b would.
+func (b *Bus) Decode(data []byte) (any, error) {
+	_, v, err := decodeMessage(data, &b.reg)
+	return v, err
 }
