@@ -125,6 +125,9 @@ func (e *encoder) encodeMap(v reflect.Value, depth int) error {
 		e.buf = appendNil(e.buf)
 		return nil
 	}
+	if v.Type() == anyMapType && v.CanInterface() {
+		return e.encodeAnyMap(v.Interface().(map[string]any), depth)
+	}
 	var err error
 	if e.buf, err = appendMapLen(e.buf, v.Len()); err != nil {
 		return err
@@ -255,20 +258,99 @@ func atPath(err error, step string) error {
 	return pe
 }
 
-// encodeInterface writes the dynamic value of v; an error that is not of a
-// registered type travels as its text.
+// encodeInterface writes the dynamic value of v (see encodeAny).
 func (e *encoder) encodeInterface(v reflect.Value, depth int) error {
-	if v.IsNil() {
+	switch {
+	case v.IsNil():
 		e.buf = appendNil(e.buf)
 		return nil
+	case v.CanInterface():
+		return e.encodeAny(v.Interface(), depth)
 	}
-	d := v.Elem()
+	return e.encodeDynamic(v.Elem(), depth) // read through an unexported field
+}
+
+// encodeAny writes x, the dynamic value of an interface, at the depth of
+// the interface: on the wire an interface adds no level, and a cycle
+// through one passes a pointer, map or slice too. The dynamic types of
+// the package documentation's table are written without reflection.
+func (e *encoder) encodeAny(x any, depth int) error {
+	if depth > maxDepth {
+		return e.errorf("nested deeper than %d levels (is it cyclic?)", maxDepth)
+	}
+	if e.limit > 0 && len(e.buf) > e.limit {
+		return e.errorf("%w: over %d bytes", errTooLarge, e.limit)
+	}
+	var err error
+	switch x := x.(type) {
+	case nil:
+		e.buf = appendNil(e.buf)
+	case string:
+		e.buf, err = appendString(e.buf, x)
+	case int:
+		e.buf = appendInt64(e.buf, int64(x))
+	case int64:
+		e.buf = appendInt64(e.buf, x)
+	case float64:
+		e.buf = appendFloat64(e.buf, x)
+	case bool:
+		e.buf = appendBool(e.buf, x)
+	case map[string]any:
+		if x == nil {
+			e.buf = appendNil(e.buf)
+			break
+		}
+		err = e.encodeAnyMap(x, depth)
+	case []any:
+		if x == nil {
+			e.buf = appendNil(e.buf)
+			break
+		}
+		err = e.encodeAnySlice(x, depth)
+	default:
+		err = e.encodeDynamic(reflect.ValueOf(x), depth)
+	}
+	return err
+}
+
+// encodeDynamic writes d, the dynamic value of an interface; an error that
+// is not of a registered type travels as its text.
+func (e *encoder) encodeDynamic(d reflect.Value, depth int) error {
 	if d.Type().Implements(errorType) && !e.registered(d.Type()) {
 		return e.encodeError(d)
 	}
-	// Not deeper: a cycle through an interface passes a pointer, map or
-	// slice too, and on the wire an interface adds no level.
 	return e.encode(d, depth)
+}
+
+// encodeAnyMap writes a non-nil map[string]any, the map at depth.
+func (e *encoder) encodeAnyMap(m map[string]any, depth int) error {
+	var err error
+	if e.buf, err = appendMapLen(e.buf, len(m)); err != nil {
+		return err
+	}
+	for k, x := range m {
+		if e.buf, err = appendString(e.buf, k); err != nil {
+			return atPath(err, fmt.Sprintf("[%q](key)", k))
+		}
+		if err := e.encodeAny(x, depth+1); err != nil {
+			return atPath(err, fmt.Sprintf("[%q]", k))
+		}
+	}
+	return nil
+}
+
+// encodeAnySlice writes a non-nil []any, the slice at depth.
+func (e *encoder) encodeAnySlice(s []any, depth int) error {
+	var err error
+	if e.buf, err = appendArrayLen(e.buf, len(s)); err != nil {
+		return err
+	}
+	for i, x := range s {
+		if err := e.encodeAny(x, depth+1); err != nil {
+			return atPath(err, "["+strconv.Itoa(i)+"]")
+		}
+	}
+	return nil
 }
 
 // registered reports whether t is a registered struct or a pointer to one.

@@ -3,7 +3,6 @@ package natsbus
 import (
 	"errors"
 	"fmt"
-	"reflect"
 )
 
 // The envelope is a msgpack array of four: the format version, the sending
@@ -31,8 +30,7 @@ func encodeMessage(buf []byte, reg *registry, limit int, sender, name string, ms
 		return buf, err
 	}
 	e := encoder{buf: b, reg: reg, limit: limit}
-	// Through an interface, so that an error value is seen as one.
-	if err := e.encode(reflect.ValueOf(&msg).Elem(), 0); err != nil {
+	if err := e.encodeAny(msg, 0); err != nil {
 		return buf, err
 	}
 	if limit > 0 && len(e.buf) > limit {

@@ -82,6 +82,9 @@ func TestTypeTable(t *testing.T) {
 		{"map[string]V", map[string]int{"a": 1}, map[string]any{"a": int64(1)}},
 		{"empty map", map[int]string{}, map[string]any{}},
 		{"nil map", map[string]int(nil), nil},
+		{"nil map[string]any", map[string]any(nil), nil},
+		{"nil []any", []any(nil), nil},
+		{"nil inside", map[string]any{"m": map[string]any(nil), "s": []any(nil), "x": nil}, map[string]any{"m": nil, "s": nil, "x": nil}},
 		{"map[K]V", map[int]string{1: "x"}, map[any]any{int64(1): "x"}},
 		{"map[any]V mixed keys", map[any]int{"s": 1, 2: 2}, map[any]any{"s": int64(1), int64(2): int64(2)}},
 		{"nested", map[string]any{"l": []any{map[string]int{"z": 0}}}, map[string]any{"l": []any{map[string]any{"z": int64(0)}}}},
@@ -98,6 +101,7 @@ func TestTypeTable(t *testing.T) {
 		{"error", io.EOF, errors.New("EOF")},
 		{"wrapped error", fmt.Errorf("read: %w", io.EOF), errors.New("read: EOF")},
 		{"error inside", []any{io.ErrUnexpectedEOF}, []any{errors.New("unexpected EOF")}},
+		{"error in a map", map[string]any{"err": io.EOF}, map[string]any{"err": errors.New("EOF")}},
 		{"time.Time", timeSample, timeSample.UTC()},
 		{"*msgport.Buffer", msgport.NewBuffer([]byte("buf")), msgport.NewBuffer([]byte("buf"))},
 	}
