@@ -111,15 +111,20 @@ func (d *decoder) readAnyMap(depth int) (any, error) {
 	m := make(map[string]any, n)
 	var other map[any]any
 	for range n {
-		k, err := d.readAny(depth + 1)
-		if err != nil {
-			return nil, atPath(err, "(key)")
-		}
-		if s, ok := k.(string); ok && other == nil {
+		if c, _ := d.r.peek(); other == nil && msgpcode.IsString(c) {
+			// A string key, read without boxing it.
+			s, err := d.r.readString()
+			if err != nil {
+				return nil, atPath(err, "(key)")
+			}
 			if m[s], err = d.readAny(depth + 1); err != nil {
 				return nil, atPath(err, fmt.Sprintf("[%q]", s))
 			}
 			continue
+		}
+		k, err := d.readAny(depth + 1)
+		if err != nil {
+			return nil, atPath(err, "(key)")
 		}
 		if other == nil {
 			other = make(map[any]any, n)
@@ -455,13 +460,19 @@ func (d *decoder) readSlice(v reflect.Value, c byte, depth int) error {
 	if err != nil {
 		return err
 	}
-	s := reflect.MakeSlice(t, n, n)
+	if n == 0 {
+		v.Set(reflect.MakeSlice(t, 0, 0)) // empty, not nil
+		return nil
+	}
+	// Grown in place: MakeSlice and Set would allocate a slice header too.
+	v.SetZero()
+	v.Grow(n)
+	v.SetLen(n)
 	for i := range n {
-		if err := d.readInto(s.Index(i), depth+1); err != nil {
+		if err := d.readInto(v.Index(i), depth+1); err != nil {
 			return atPath(err, "["+strconv.Itoa(i)+"]")
 		}
 	}
-	v.Set(s)
 	return nil
 }
 
