@@ -44,7 +44,11 @@ const window = 1024
 //     of the struct, what one would write by hand;
 //   - raw+handcoded: nats.go with an encoder and a decoder written for
 //     BenchMsg alone (no reflection, no checks beyond what this message
-//     needs): the least any bus that delivers a BenchMsg value must do.
+//     needs): the least any bus that delivers a BenchMsg value must do;
+//   - raw+handcoded+hop: the same, the decoded value then handed over a
+//     buffered Go channel to another goroutine, as a Bus must: Subscriber
+//     Deliver may not block, so listeners run on the channel's goroutine,
+//     not on nats.go's.
 func BenchmarkThroughput(b *testing.B) {
 	s := startServer(b, -1)
 	url := s.ClientURL()
@@ -99,6 +103,28 @@ func BenchmarkThroughput(b *testing.B) {
 		runRaw(b, url, subject,
 			func() ([]byte, error) { buf = appendBenchMsg(buf[:0], &benchMsg); return buf, nil },
 			func(p []byte) error { _, err := decodeBenchMsg(p); return err })
+	})
+
+	b.Run("raw+handcoded+hop", func(b *testing.B) {
+		buf := make([]byte, 0, 256)
+		hop := make(chan any, window)
+		handled := make(chan struct{})
+		go func() {
+			n := 0
+			for m := range hop {
+				if _, ok := m.(BenchMsg); !ok {
+					panic("not a BenchMsg")
+				}
+				if n++; n == b.N {
+					close(handled)
+				}
+			}
+		}()
+		defer close(hop)
+		runRaw(b, url, subject,
+			func() ([]byte, error) { buf = appendBenchMsg(buf[:0], &benchMsg); return buf, nil },
+			func(p []byte) error { m, err := decodeBenchMsg(p); hop <- m; return err })
+		<-handled
 	})
 }
 
