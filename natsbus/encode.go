@@ -29,12 +29,20 @@ func (e *encoder) errorf(format string, args ...any) error {
 	return &pathError{err: fmt.Errorf(format, args...)}
 }
 
-func (e *encoder) encode(v reflect.Value, depth int) error {
+// enter checks the bounds every value is written within.
+func (e *encoder) enter(depth int) error {
 	if depth > maxDepth {
 		return e.errorf("nested deeper than %d levels (is it cyclic?)", maxDepth)
 	}
 	if e.limit > 0 && len(e.buf) > e.limit {
 		return e.errorf("%w: over %d bytes", errTooLarge, e.limit)
+	}
+	return nil
+}
+
+func (e *encoder) encode(v reflect.Value, depth int) error {
+	if err := e.enter(depth); err != nil {
+		return err
 	}
 	var err error
 	switch v.Kind() {
@@ -121,12 +129,12 @@ func (e *encoder) encodeList(v reflect.Value, depth int) error {
 }
 
 func (e *encoder) encodeMap(v reflect.Value, depth int) error {
+	if v.Type() == anyMapType && v.CanInterface() {
+		return e.encodeAnyMap(v.Interface().(map[string]any), depth)
+	}
 	if v.IsNil() {
 		e.buf = appendNil(e.buf)
 		return nil
-	}
-	if v.Type() == anyMapType && v.CanInterface() {
-		return e.encodeAnyMap(v.Interface().(map[string]any), depth)
 	}
 	var err error
 	if e.buf, err = appendMapLen(e.buf, v.Len()); err != nil {
@@ -275,11 +283,8 @@ func (e *encoder) encodeInterface(v reflect.Value, depth int) error {
 // through one passes a pointer, map or slice too. The dynamic types of
 // the package documentation's table are written without reflection.
 func (e *encoder) encodeAny(x any, depth int) error {
-	if depth > maxDepth {
-		return e.errorf("nested deeper than %d levels (is it cyclic?)", maxDepth)
-	}
-	if e.limit > 0 && len(e.buf) > e.limit {
-		return e.errorf("%w: over %d bytes", errTooLarge, e.limit)
+	if err := e.enter(depth); err != nil {
+		return err
 	}
 	var err error
 	switch x := x.(type) {
@@ -296,16 +301,8 @@ func (e *encoder) encodeAny(x any, depth int) error {
 	case bool:
 		e.buf = appendBool(e.buf, x)
 	case map[string]any:
-		if x == nil {
-			e.buf = appendNil(e.buf)
-			break
-		}
 		err = e.encodeAnyMap(x, depth)
 	case []any:
-		if x == nil {
-			e.buf = appendNil(e.buf)
-			break
-		}
 		err = e.encodeAnySlice(x, depth)
 	default:
 		err = e.encodeDynamic(reflect.ValueOf(x), depth)
@@ -322,8 +319,12 @@ func (e *encoder) encodeDynamic(d reflect.Value, depth int) error {
 	return e.encode(d, depth)
 }
 
-// encodeAnyMap writes a non-nil map[string]any, the map at depth.
+// encodeAnyMap writes a map[string]any, the map at depth.
 func (e *encoder) encodeAnyMap(m map[string]any, depth int) error {
+	if m == nil {
+		e.buf = appendNil(e.buf)
+		return nil
+	}
 	var err error
 	if e.buf, err = appendMapLen(e.buf, len(m)); err != nil {
 		return err
@@ -339,8 +340,12 @@ func (e *encoder) encodeAnyMap(m map[string]any, depth int) error {
 	return nil
 }
 
-// encodeAnySlice writes a non-nil []any, the slice at depth.
+// encodeAnySlice writes a []any, the slice at depth.
 func (e *encoder) encodeAnySlice(s []any, depth int) error {
+	if s == nil {
+		e.buf = appendNil(e.buf)
+		return nil
+	}
 	var err error
 	if e.buf, err = appendArrayLen(e.buf, len(s)); err != nil {
 		return err
