@@ -44,6 +44,22 @@ func (r *recorder) goroutines() []string {
 	return append([]string(nil), r.by...)
 }
 
+// pushAndGet pushes x and waits until the recorder has received it.
+func pushAndGet(t *testing.T, r *recorder, m *Mailbox[int], x int) {
+	t.Helper()
+	if err := m.Push(x); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case got := <-r.got:
+		if got != x {
+			t.Fatalf("got %d, want %d", got, x)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatalf("item %d not delivered", x)
+	}
+}
+
 // startRecorder returns a started mailbox delivering to a recorder.
 func startRecorder() (*recorder, *Mailbox[int]) {
 	r := newRecorder()
@@ -69,12 +85,7 @@ func TestDispatcherLingers(t *testing.T) {
 	withLinger(t, time.Hour)
 	r, m := startRecorder()
 	for i := range 3 {
-		if err := m.Push(i); err != nil {
-			t.Fatal(err)
-		}
-		if got := <-r.got; got != i {
-			t.Fatalf("got %d, want %d", got, i)
-		}
+		pushAndGet(t, r, m, i)
 	}
 	if by := r.goroutines(); by[0] != by[1] || by[1] != by[2] {
 		t.Errorf("items delivered by goroutines %v, want one", by)
@@ -92,10 +103,7 @@ func TestDispatcherLingers(t *testing.T) {
 func TestDispatcherExitsWhenIdle(t *testing.T) {
 	withLinger(t, time.Millisecond)
 	r, m := startRecorder()
-	if err := m.Push(1); err != nil {
-		t.Fatal(err)
-	}
-	<-r.got
+	pushAndGet(t, r, m, 1)
 	deadline := time.Now().Add(10 * time.Second)
 	for running(m) {
 		if time.Now().After(deadline) {
@@ -104,12 +112,7 @@ func TestDispatcherExitsWhenIdle(t *testing.T) {
 		time.Sleep(time.Millisecond)
 	}
 	// A new dispatcher starts for the next item.
-	if err := m.Push(2); err != nil {
-		t.Fatal(err)
-	}
-	if got := <-r.got; got != 2 {
-		t.Fatalf("got %d", got)
-	}
+	pushAndGet(t, r, m, 2)
 	m.Close()
 	<-m.Done()
 }
@@ -120,17 +123,7 @@ func TestLingerExpiryRacesPush(t *testing.T) {
 	withLinger(t, time.Microsecond)
 	r, m := startRecorder()
 	for i := range 2000 {
-		if err := m.Push(i); err != nil {
-			t.Fatal(err)
-		}
-		select {
-		case got := <-r.got:
-			if got != i {
-				t.Fatalf("got %d, want %d", got, i)
-			}
-		case <-time.After(10 * time.Second):
-			t.Fatalf("item %d not delivered", i)
-		}
+		pushAndGet(t, r, m, i)
 	}
 	m.Close()
 	<-m.Done()
@@ -189,4 +182,28 @@ func TestTakersShareTheDoorbell(t *testing.T) {
 			t.Errorf("a waiting Take ended with %v", err)
 		}
 	}
+}
+
+// Moving a mailbox whose dispatcher lingers idle wakes that dispatcher at
+// once: the old mailbox finishes and the new one dispatches without
+// waiting out the linger.
+func TestMoveRousesIdleDispatcher(t *testing.T) {
+	withLinger(t, time.Hour)
+	r, m := startRecorder()
+	pushAndGet(t, r, m, 1)
+	r2 := newRecorder()
+	mv := &Moves[int]{From: []*Mailbox[int]{m}, To: []Handler[int]{r2}}
+	if err := Move(mv); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-m.Done():
+	case <-time.After(10 * time.Second):
+		t.Fatal("the moved mailbox's idle dispatcher was not woken")
+	}
+	nm := mv.Out[0]
+	nm.Start()
+	pushAndGet(t, r2, nm, 2)
+	nm.Close()
+	<-nm.Done()
 }

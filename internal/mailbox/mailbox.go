@@ -387,9 +387,11 @@ func (m *Mailbox[T]) freeLocked(n int) {
 	}
 }
 
-// wakeLocked wakes everybody waiting on m, so they look at its new state.
+// wakeLocked wakes everybody waiting on m — Takes, posters waiting for
+// room, an idle dispatcher — so they look at its new state.
 func (m *Mailbox[T]) wakeLocked() {
 	m.ringLocked()
+	m.rouseLocked()
 	if m.space != nil {
 		close(m.space)
 		m.space = nil

@@ -104,7 +104,6 @@ func (m *Mailbox[T]) moveLocked(h Handler[T]) *Mailbox[T] {
 	m.movedTo = nm
 	m.setStateLocked(Detached)
 	m.wakeLocked()
-	m.rouseLocked()
 	if !m.running {
 		m.finishLocked()
 		if !m.held {
