@@ -83,7 +83,7 @@ func (s *subscriber) Deliver(msg any) {
 		s.DeliverError(err)
 		return
 	}
-	s.box.Push(MessageEvent{Event: Event{Type: typeMessage}, Data: data})
+	s.DeliverOwned(data)
 }
 
 // DeliverOwned queues msg itself (see Owner).

@@ -82,17 +82,17 @@ func DeliverAll(members []Subscriber, from Subscriber, msg any) {
 	if last >= 0 && members[last] == from {
 		last--
 	}
-	for i, s := range members[:last+1] {
-		switch {
-		case s == from:
-		case i == last:
-			if own, ok := s.(Owner); ok {
-				own.DeliverOwned(msg)
-				continue
-			}
-			s.Deliver(msg)
-		default:
+	if last < 0 {
+		return
+	}
+	for _, s := range members[:last] {
+		if s != from {
 			s.Deliver(msg)
 		}
+	}
+	if own, ok := members[last].(Owner); ok {
+		own.DeliverOwned(msg)
+	} else {
+		members[last].Deliver(msg)
 	}
 }

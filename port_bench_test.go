@@ -76,7 +76,7 @@ func BenchmarkHandoff(b *testing.B) {
 		}()
 		b.ResetTimer()
 		for i := range b.N {
-			ch <- &msgport.MessageEvent{Event: msgport.Event{Type: "message"}, Data: any(i)}
+			ch <- newFloorEvent(i)
 		}
 		close(ch)
 		sinkInt = <-done
