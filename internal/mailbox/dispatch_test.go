@@ -131,7 +131,7 @@ func TestLingerExpiryRacesPush(t *testing.T) {
 
 // Many Takes wait at once: every item goes to exactly one of them, and
 // closing wakes all that are left.
-func TestTakersShareTheDoorbell(t *testing.T) {
+func TestManyTakers(t *testing.T) {
 	a, b := Pair[int](0, newRecorder(), newRecorder())
 	const takers, items = 8, 4000
 	ctx := context.Background()
@@ -152,7 +152,7 @@ func TestTakersShareTheDoorbell(t *testing.T) {
 			}
 		}()
 	}
-	// A Take that gives up must not swallow a ring meant for the others.
+	// A Take that gives up leaves the waiters; it takes no item with it.
 	cctx, cancel := context.WithCancel(ctx)
 	cancel()
 	if _, err := b.Take(cctx); !errors.Is(err, context.Canceled) {

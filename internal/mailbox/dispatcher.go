@@ -15,6 +15,8 @@ type dispatcher[T any] struct {
 	// Owned by the running dispatcher, not guarded by mu.
 	batch span[*T]     // the batch being delivered
 	spent *segment[*T] // a segment of batch read through, to recycle
+	one   segment[*T]  // holds an item handed to the idle dispatcher (handOffLocked)
+	slot  [1]*T        // one's storage
 
 	// Guarded by the mailbox's mu.
 	idle    bool          // the running dispatcher is waiting for work on rouse
@@ -37,7 +39,26 @@ var defaultLinger atomic.Int64
 func init() { defaultLinger.Store(int64(50 * time.Microsecond)) }
 
 func newDispatcher[T any]() *dispatcher[T] {
-	return &dispatcher[T]{lingerFor: time.Duration(defaultLinger.Load())}
+	d := &dispatcher[T]{lingerFor: time.Duration(defaultLinger.Load())}
+	d.one.items = d.slot[:]
+	return d
+}
+
+// handOffLocked makes item the whole batch of a dispatcher that waits idle,
+// wakes it, and reports whether it did. The dispatcher delivers it as any
+// batch, without taking the lock first. (An idle dispatcher belongs to an
+// open, started mailbox that is not held and has nothing queued: loop waits
+// only then.)
+func (m *Mailbox[T]) handOffLocked(item *T) bool {
+	d := m.d
+	if d == nil || !d.idle {
+		return false
+	}
+	d.slot[0] = item
+	d.batch = span[*T]{head: &d.one, tail: &d.one, ti: 1}
+	d.busy = true
+	m.rouseLocked()
+	return true
 }
 
 // rouseLocked wakes the dispatcher if it is idle, to look at m again.

@@ -88,10 +88,10 @@ type Mailbox[T any] struct {
 
 	d *dispatcher[T] // made when the first dispatcher starts
 
-	ready  chan struct{} // Take's doorbell (buffered): rung when items arrive or the state changes
-	takers int           // Takes waiting on ready
-	space  chan struct{} // closed when room frees or the state changes (Post waits on it)
-	done   chan struct{} // closed when finished; made on demand
+	waiters     waitList[T]               // Takes waiting for an item or a change of state
+	spareWaiter atomic.Pointer[waiter[T]] // a waiter to reuse
+	space       chan struct{}             // closed when room frees or the state changes (Post waits on it)
+	done        chan struct{}             // closed when finished; made on demand
 }
 
 // New returns an unpaired mailbox that dispatches to h. Items are added
@@ -232,79 +232,6 @@ func (m *Mailbox[T]) Close() {
 	}
 }
 
-// Take removes and returns the next queued item, whether or not m is
-// started, without dispatching it. It blocks until an item is there, m is
-// closed and drained or detached (ErrEnded), or ctx is done (ctx.Err()).
-func (m *Mailbox[T]) Take(ctx context.Context) (*T, error) {
-	m.mu.Lock()
-	for {
-		if item, ok, spawn := m.popLocked(); ok {
-			m.passBellLocked()
-			m.mu.Unlock()
-			if spawn {
-				go m.run()
-			}
-			return item, nil
-		}
-		if m.State() != Open && !m.held {
-			m.passBellLocked()
-			m.mu.Unlock()
-			return nil, ErrEnded
-		}
-		if m.ready == nil {
-			m.ready = make(chan struct{}, 1)
-		}
-		m.takers++
-		m.mu.Unlock()
-		if done := ctx.Done(); done == nil {
-			<-m.ready
-		} else {
-			select {
-			case <-m.ready:
-			case <-done:
-				m.mu.Lock()
-				m.takers--
-				m.mu.Unlock()
-				return nil, ctx.Err()
-			}
-		}
-		m.mu.Lock()
-		m.takers--
-	}
-}
-
-// ringLocked wakes a waiting Take, if any. The doorbell holds one ring;
-// each Take that wakes passes it on (passBellLocked) while there is
-// something more for the others to see.
-func (m *Mailbox[T]) ringLocked() {
-	if m.takers > 0 {
-		select {
-		case m.ready <- struct{}{}:
-		default: // already rung
-		}
-	}
-}
-
-// passBellLocked rings for the next waiting Take if there are items left
-// or the mailbox has ended.
-func (m *Mailbox[T]) passBellLocked() {
-	if m.q.len() > 0 || m.State() != Open {
-		m.ringLocked()
-	}
-}
-
-// TryTake removes and returns the next queued item if there is one. It
-// never blocks.
-func (m *Mailbox[T]) TryTake() (*T, bool) {
-	m.mu.Lock()
-	item, ok, spawn := m.popLocked()
-	m.mu.Unlock()
-	if spawn {
-		go m.run()
-	}
-	return item, ok
-}
-
 // Done returns a channel that is closed once m will dispatch nothing more:
 // after End has returned, or once m is detached.
 func (m *Mailbox[T]) Done() <-chan struct{} {
@@ -328,14 +255,22 @@ func (m *Mailbox[T]) setStateLocked(s State) {
 	}
 }
 
-// pushLocked enqueues item and reports whether the caller must start the
-// dispatcher (after unlocking).
+// pushLocked adds item and reports whether the caller must start the
+// dispatcher (after unlocking). Into an empty queue the item goes straight
+// to a waiting Take or, failing that, to an idle dispatcher, sparing the
+// woken goroutine a trip through the queue and the lock.
 func (m *Mailbox[T]) pushLocked(item T) bool {
-	m.q.push(m.boxLocked(item))
+	box := m.boxLocked(item)
+	if m.handLocked(box) {
+		return false
+	}
 	if m.capacity > 0 {
 		m.waiting++
 	}
-	m.ringLocked()
+	if m.handOffLocked(box) {
+		return false
+	}
+	m.q.push(box)
 	return m.kickLocked()
 }
 
@@ -390,7 +325,7 @@ func (m *Mailbox[T]) freeLocked(n int) {
 // wakeLocked wakes everybody waiting on m — Takes, posters waiting for
 // room, an idle dispatcher — so they look at its new state.
 func (m *Mailbox[T]) wakeLocked() {
-	m.ringLocked()
+	m.wakeWaitersLocked()
 	m.rouseLocked()
 	if m.space != nil {
 		close(m.space)
