@@ -163,7 +163,9 @@ func (p *MessagePort) SetOnClose(fn func(*Event)) {
 // dispatching any event, whether or not the port is started (like Node's
 // receiveMessageOnPort, but waiting). It blocks until a message arrives, ctx
 // is done (ctx.Err()), or the port is closed or transferred and its queue is
-// empty (an error matching ErrClosed).
+// empty (an error matching ErrClosed). Several goroutines may Receive on
+// one port: each message goes to one of them, in the order they began to
+// wait, and a message that arrives just as ctx ends is returned, not lost.
 func (p *MessagePort) Receive(ctx context.Context) (*MessageEvent, error) {
 	ev, err := p.box.Take(ctx)
 	return ev, portError(err)
