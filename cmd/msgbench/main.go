@@ -50,7 +50,7 @@ type config struct {
 
 func main() {
 	var c config
-	flag.IntVar(&c.count, "count", 5, "runs of every Go benchmark (go test -count); the median is reported")
+	flag.IntVar(&c.count, "count", 5, "passes over the Go benchmarks (one go test run each); the median is reported")
 	flag.BoolVar(&c.quick, "quick", false, "smoke run: -benchtime=50ms, -count=1, one Node run")
 	flag.StringVar(&c.out, "out", "docs/bench", "output directory, relative to the repository root unless absolute")
 	flag.StringVar(&c.node, "node", "", "the Node baseline: bench.mjs or its directory (default $MSGBENCH_NODE_BASELINE, then ../shared/bench/node-baseline); off to skip")
@@ -122,7 +122,7 @@ func run(c config, root string, stdout, progress io.Writer) error {
 	}
 	files := map[string]string{
 		"results.md":  report.String(),
-		"targets.svg": TargetsChart(rows, fmt.Sprintf("medians of %s and %s on one machine, %s", plural(meta.Count, "Go run"), plural(meta.NodeRuns, "Node.js run"), meta.Date)),
+		"targets.svg": TargetsChart(rows, fmt.Sprintf("medians of %s and %s on one machine, %s", plural(meta.Count, "Go pass"), plural(meta.NodeRuns, "Node.js run"), meta.Date)),
 	}
 	for _, p := range Plots {
 		files[p.File] = p.Chart(res).SVG()
@@ -153,7 +153,7 @@ func measure(c config, root, out string, res *Results, meta *Meta, progress io.W
 		}
 		meta.Notes = append(meta.Notes, note+".")
 	}
-	goOut, err := runCommand(root, progress, "go", goTestArgs(c.bench, c.count, c.benchtime)...)
+	goOut, err := runPasses(root, c.count, c.bench, c.benchtime, progress)
 	if err != nil {
 		failed = err
 		meta.Notes = append(meta.Notes, "The Go benchmarks failed: "+err.Error())
@@ -167,7 +167,7 @@ func measure(c config, root, out string, res *Results, meta *Meta, progress io.W
 
 	natsDir := filepath.Join(root, "natsbus")
 	if _, err := os.Stat(filepath.Join(natsDir, "go.mod")); err == nil {
-		natsOut, err := runCommand(natsDir, progress, "go", goTestArgs("Throughput", c.count, c.benchtime)...)
+		natsOut, err := runPasses(natsDir, c.count, "Throughput", c.benchtime, progress)
 		if err != nil {
 			meta.Notes = append(meta.Notes, "natsbus benchmarks: "+err.Error())
 		}
@@ -250,6 +250,9 @@ func firstErr(errs ...error) error {
 func plural(n int, what string) string {
 	if n == 1 {
 		return "1 " + what
+	}
+	if strings.HasSuffix(what, "s") {
+		return fmt.Sprintf("%d %ses", n, what)
 	}
 	return fmt.Sprintf("%d %ss", n, what)
 }

@@ -45,13 +45,32 @@ func modLine(gomod []byte) string {
 	return ""
 }
 
-// goTestArgs returns the go test command line of one benchmark run.
-func goTestArgs(bench string, count int, benchtime string) []string {
-	args := []string{"test", "-run=^$", "-bench=" + bench, "-benchmem", fmt.Sprintf("-count=%d", count), "-timeout=3h"}
+// goTestArgs returns the go test command line of one pass: every benchmark
+// matching bench, once.
+func goTestArgs(bench, benchtime string) []string {
+	args := []string{"test", "-run=^$", "-bench=" + bench, "-benchmem", "-count=1", "-timeout=3h"}
 	if benchtime != "" {
 		args = append(args, "-benchtime="+benchtime)
 	}
 	return append(args, ".")
+}
+
+// runPasses runs go test in dir passes times (see goTestArgs) and returns
+// the outputs concatenated. Passes, rather than -count, keep the rows that a
+// target compares close together in time: the i-th sample of every
+// benchmark comes from pass i, so a ratio can be taken per pass. It stops
+// at the first failing pass.
+func runPasses(dir string, passes int, bench, benchtime string, progress io.Writer) ([]byte, error) {
+	var all []byte
+	for i := range passes {
+		fmt.Fprintf(progress, "msgbench: pass %d of %d in %s\n", i+1, passes, filepath.Base(dir))
+		out, err := runCommand(dir, progress, "go", goTestArgs(bench, benchtime)...)
+		all = append(all, out...)
+		if err != nil {
+			return all, err
+		}
+	}
+	return all, nil
 }
 
 // runCommand runs name with args in dir, copying its standard output to

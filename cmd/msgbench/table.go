@@ -144,6 +144,10 @@ type Row struct {
 	HaveValue, HaveBase bool    // whether they were measured
 	Ratio               float64 // Subject/Base for AtMost, Base/Subject for Faster
 	Status              Status
+	// For an AtMost target between two Go figures with one sample per
+	// pass: how many passes there were, and in how many the pass's own ratio
+	// met the target. Zero otherwise.
+	Passes, PassesMet int
 }
 
 // Evaluate measures every target against r.
@@ -167,9 +171,35 @@ func Evaluate(targets []Target, r *Results) []Row {
 			row.Ratio = row.BaseValue / row.Value
 			row.Status = verdict(row.Ratio >= t.Limit, t.Info)
 		}
+		if row.Status == Pass || row.Status == Miss {
+			row.Passes, row.PassesMet = passesMet(t, r)
+		}
 		rows[i] = row
 	}
 	return rows
+}
+
+// passesMet pairs the samples of an AtMost target's two Go figures by pass
+// (the i-th sample of each comes from pass i) and counts the passes whose
+// ratio meets the target. It returns zeros for other targets and for
+// figures without the same number of samples, at least two.
+func passesMet(t Target, r *Results) (passes, met int) {
+	if t.Subject.Node || t.Base.Node || t.Kind != AtMost {
+		return 0, 0
+	}
+	xs, bs := r.Go[t.Subject.Name][t.Subject.Unit], r.Go[t.Base.Name][t.Base.Unit]
+	if len(xs) < 2 || len(xs) != len(bs) {
+		return 0, 0
+	}
+	for i, x := range xs {
+		if x <= 0 || bs[i] <= 0 {
+			continue
+		}
+		if x/bs[i] <= t.Limit {
+			met++
+		}
+	}
+	return len(xs), met
 }
 
 func verdict(ok, info bool) Status {
@@ -193,6 +223,12 @@ func (r *Results) lookup(ref Ref) (float64, bool) {
 // target, result. Figures that were not measured read "n/a".
 func (row Row) Cells(markdown bool) [6]string {
 	c := [6]string{row.What, "n/a", "—", "—", "", row.Status.mark(markdown)}
+	switch {
+	case row.Status == Pass && row.PassesMet < row.Passes:
+		c[5] += fmt.Sprintf(" (in %d of %d passes)", row.PassesMet, row.Passes)
+	case row.Status == Miss && row.PassesMet > 0:
+		c[5] += fmt.Sprintf(" (met in %d of %d passes)", row.PassesMet, row.Passes)
+	}
 	if row.HaveValue {
 		c[1] = formatValue(row.Value, row.Subject.Unit)
 	}

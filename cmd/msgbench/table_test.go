@@ -114,6 +114,59 @@ func TestCells(t *testing.T) {
 	}
 }
 
+// A Go target's samples are paired by pass: the result says in how many
+// passes the pass's own ratio met the target when that is not all of them
+// (for a met target) or not none (for a missed one).
+func TestPassesMet(t *testing.T) {
+	r := NewResults()
+	goOut := `BenchmarkPingPong/msgport-2 1 190 ns/op
+BenchmarkPingPong/msgport-2 1 230 ns/op
+BenchmarkPingPong/msgport-2 1 150 ns/op
+BenchmarkPingPong/chan-2 1 100 ns/op
+BenchmarkPingPong/chan-2 1 100 ns/op
+BenchmarkPingPong/chan-2 1 100 ns/op
+BenchmarkHandoff/msgport-2 1 150 ns/op
+BenchmarkHandoff/msgport-2 1 250 ns/op
+BenchmarkHandoff/msgport-2 1 260 ns/op
+BenchmarkHandoff/chan-2 1 100 ns/op
+BenchmarkHandoff/chan-2 1 100 ns/op
+BenchmarkHandoff/chan-2 1 100 ns/op
+BenchmarkClone/small/msgport-2 1 120 ns/op
+BenchmarkClone/small/msgport-2 1 130 ns/op
+BenchmarkClone/small/handwritten-2 1 100 ns/op
+BenchmarkClone/small/handwritten-2 1 100 ns/op
+BenchmarkClone/slice100/msgport-2 1 120 ns/op
+BenchmarkClone/slice100/handwritten-2 1 100 ns/op
+BenchmarkClone/slice100/handwritten-2 1 100 ns/op
+`
+	if err := ParseGo(strings.NewReader(goOut), "", r); err != nil {
+		t.Fatal(err)
+	}
+	rows := Evaluate(Targets, r)
+	for _, c := range []struct {
+		what, base  string
+		passes, met int
+		result      string
+	}{
+		// Median ratio 1.9 meets ≤ 2×; pass 2 (2.3×) did not.
+		{"ping-pong round trip through two ports", "", 3, 2, "✅ met (in 2 of 3 passes)"},
+		// Median ratio 2.5 misses ≤ 2×; pass 1 (1.5×) met it.
+		{"port hand-off of an int (post → handler)", "", 3, 1, "❌ missed (met in 1 of 3 passes)"},
+		// Every pass agrees: nothing added.
+		{"clone, small struct", "hand-written copy", 2, 2, "✅ met"},
+		// Unequal sample counts cannot be paired.
+		{"clone, 100-element slice", "hand-written copy", 0, 0, "✅ met"},
+	} {
+		row := rowFor(t, rows, c.what, c.base)
+		if row.Passes != c.passes || row.PassesMet != c.met {
+			t.Errorf("%s: passes %d, met %d; want %d, %d", c.what, row.Passes, row.PassesMet, c.passes, c.met)
+		}
+		if got := row.Cells(true)[5]; got != c.result {
+			t.Errorf("%s: result %q, want %q", c.what, got, c.result)
+		}
+	}
+}
+
 func TestWriteTables(t *testing.T) {
 	rows := Evaluate(Targets, canned(t))
 	var md, txt strings.Builder
