@@ -50,13 +50,19 @@ func pushAndGet(t *testing.T, r *recorder, m *Mailbox[int], x int) {
 	if err := m.Push(x); err != nil {
 		t.Fatal(err)
 	}
+	r.expect(t, x)
+}
+
+// expect waits for the recorder's next item and checks that it is want.
+func (r *recorder) expect(t *testing.T, want int) {
+	t.Helper()
 	select {
 	case got := <-r.got:
-		if got != x {
-			t.Fatalf("got %d, want %d", got, x)
+		if got != want {
+			t.Fatalf("got %d, want %d", got, want)
 		}
 	case <-time.After(10 * time.Second):
-		t.Fatalf("item %d not delivered", x)
+		t.Fatalf("item %d not delivered", want)
 	}
 }
 

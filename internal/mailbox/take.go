@@ -91,32 +91,37 @@ func (m *Mailbox[T]) Take(ctx context.Context) (*T, error) {
 		if testHookTakeWaits != nil {
 			testHookTakeWaits()
 		}
-		if done := ctx.Done(); done == nil {
-			<-w.wake
-		} else {
-			select {
-			case <-w.wake:
-			case <-done:
-				m.mu.Lock()
-				gone := m.waiters.remove(w)
-				m.mu.Unlock()
-				if !gone {
-					<-w.wake // woken as ctx ended: keep what it was handed
-				}
-				if w.item == nil {
-					m.spareWaiter.Store(w)
-					return nil, ctx.Err()
-				}
-			}
+		if item, err := m.await(ctx, w); item != nil || err != nil {
+			return item, err
 		}
-		if item := w.item; item != nil {
-			w.item = nil
-			m.spareWaiter.Store(w)
-			return item, nil
-		}
-		m.spareWaiter.Store(w)
 		m.mu.Lock()
 	}
+}
+
+// await parks until w is woken or ctx is done, then returns what w was
+// handed (nil: woken to look again) or ctx's error, and keeps w for reuse.
+// A w handed an item just as ctx ends returns the item.
+func (m *Mailbox[T]) await(ctx context.Context, w *waiter[T]) (item *T, err error) {
+	if done := ctx.Done(); done == nil {
+		<-w.wake
+	} else {
+		select {
+		case <-w.wake:
+		case <-done:
+			m.mu.Lock()
+			gone := m.waiters.remove(w)
+			m.mu.Unlock()
+			if !gone {
+				<-w.wake // woken as ctx ended
+			}
+			if w.item == nil {
+				err = ctx.Err()
+			}
+		}
+	}
+	item, w.item = w.item, nil
+	m.spareWaiter.Store(w)
+	return item, err
 }
 
 // handLocked gives item to the first waiting Take, if there is one, and

@@ -188,16 +188,8 @@ func TestHandOffSurvivesMove(t *testing.T) {
 	if err := nm.Push(3); err != nil {
 		t.Fatal(err)
 	}
-	for want := 2; want <= 3; want++ {
-		select {
-		case got := <-r2.got:
-			if got != want {
-				t.Fatalf("got %d, want %d", got, want)
-			}
-		case <-time.After(10 * time.Second):
-			t.Fatalf("item %d not delivered", want)
-		}
-	}
+	r2.expect(t, 2)
+	r2.expect(t, 3)
 	nm.Close()
 	<-nm.Done()
 }
