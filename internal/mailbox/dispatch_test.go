@@ -66,6 +66,19 @@ func (r *recorder) expect(t *testing.T, want int) {
 	}
 }
 
+// waitUntil returns once cond holds, checking it every 100 µs; after 10 s
+// it fails the test, naming what was awaited.
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("timed out waiting until " + what)
+		}
+		time.Sleep(100 * time.Microsecond)
+	}
+}
+
 // startRecorder returns a started mailbox delivering to a recorder.
 func startRecorder() (*recorder, *Mailbox[int]) {
 	r := newRecorder()
@@ -110,13 +123,7 @@ func TestDispatcherExitsWhenIdle(t *testing.T) {
 	withLinger(t, time.Millisecond)
 	r, m := startRecorder()
 	pushAndGet(t, r, m, 1)
-	deadline := time.Now().Add(10 * time.Second)
-	for running(m) {
-		if time.Now().After(deadline) {
-			t.Fatal("the dispatcher of an idle mailbox is still running")
-		}
-		time.Sleep(time.Millisecond)
-	}
+	waitUntil(t, "the dispatcher of an idle mailbox exits", func() bool { return !running(m) })
 	// A new dispatcher starts for the next item.
 	pushAndGet(t, r, m, 2)
 	m.Close()

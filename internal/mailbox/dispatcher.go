@@ -15,7 +15,7 @@ type dispatcher[T any] struct {
 	// Owned by the running dispatcher, not guarded by mu.
 	batch span[*T]     // the batch being delivered
 	spent *segment[*T] // a segment of batch read through, to recycle
-	one   segment[*T]  // holds an item handed to the idle dispatcher (handOffLocked)
+	one   segment[*T]  // holds an item handed to the idle dispatcher (handToDispatcherLocked)
 	slot  [1]*T        // one's storage
 
 	// Guarded by the mailbox's mu.
@@ -44,12 +44,12 @@ func newDispatcher[T any]() *dispatcher[T] {
 	return d
 }
 
-// handOffLocked makes item the whole batch of a dispatcher that waits idle,
+// handToDispatcherLocked makes item the whole batch of a dispatcher that waits idle,
 // wakes it, and reports whether it did. The dispatcher delivers it as any
 // batch, without taking the lock first. (An idle dispatcher belongs to an
 // open, started mailbox that is not held and has nothing queued: loop waits
 // only then.)
-func (m *Mailbox[T]) handOffLocked(item *T) bool {
+func (m *Mailbox[T]) handToDispatcherLocked(item *T) bool {
 	d := m.d
 	if d == nil || !d.idle {
 		return false

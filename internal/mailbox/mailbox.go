@@ -261,13 +261,13 @@ func (m *Mailbox[T]) setStateLocked(s State) {
 // woken goroutine a trip through the queue and the lock.
 func (m *Mailbox[T]) pushLocked(item T) bool {
 	box := m.boxLocked(item)
-	if m.handLocked(box) {
-		return false
+	if m.handToTakerLocked(box) {
+		return false // taken at once: it never counts as waiting
 	}
 	if m.capacity > 0 {
-		m.waiting++
+		m.waiting++ // until the dispatcher begins delivering it
 	}
-	if m.handOffLocked(box) {
+	if m.handToDispatcherLocked(box) {
 		return false
 	}
 	m.q.push(box)

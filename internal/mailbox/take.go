@@ -124,11 +124,11 @@ func (m *Mailbox[T]) await(ctx context.Context, w *waiter[T]) (item *T, err erro
 	return item, err
 }
 
-// handLocked gives item to the first waiting Take, if there is one, and
+// handToTakerLocked gives item to the first waiting Take, if there is one, and
 // reports whether it did. Takes wait only while nothing can be taken, so
 // nothing is queued ahead of item — unless m is held, waiting for a batch to
 // be handed back to its front: then item queues behind it.
-func (m *Mailbox[T]) handLocked(item *T) bool {
+func (m *Mailbox[T]) handToTakerLocked(item *T) bool {
 	if m.waiters.empty() || m.held {
 		return false
 	}

@@ -2,6 +2,7 @@ package mailbox
 
 import (
 	"context"
+	"fmt"
 	"runtime"
 	"testing"
 	"time"
@@ -21,13 +22,7 @@ func waiting[T any](m *Mailbox[T]) int {
 // awaitWaiting returns once n Takes wait on m.
 func awaitWaiting[T any](t *testing.T, m *Mailbox[T], n int) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for waiting(m) != n {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d Takes waiting, want %d", waiting(m), n)
-		}
-		runtime.Gosched()
-	}
+	waitUntil(t, fmt.Sprintf("%d Takes wait", n), func() bool { return waiting(m) == n })
 }
 
 type taken struct {
