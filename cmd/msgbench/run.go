@@ -61,10 +61,17 @@ func goTestArgs(bench, benchtime string) []string {
 // benchmark comes from pass i, so a ratio can be taken per pass. It stops
 // at the first failing pass.
 func runPasses(dir string, passes int, bench, benchtime string, progress io.Writer) ([]byte, error) {
+	return runRepeated(passes, "pass in "+filepath.Base(dir), dir, progress, "go", goTestArgs(bench, benchtime)...)
+}
+
+// runRepeated runs name with args in dir n times, one after the other (see
+// runCommand), announcing each as what, and returns the outputs
+// concatenated. It stops at the first failure.
+func runRepeated(n int, what, dir string, progress io.Writer, name string, args ...string) ([]byte, error) {
 	var all []byte
-	for i := range passes {
-		fmt.Fprintf(progress, "msgbench: pass %d of %d in %s\n", i+1, passes, filepath.Base(dir))
-		out, err := runCommand(dir, progress, "go", goTestArgs(bench, benchtime)...)
+	for i := range n {
+		fmt.Fprintf(progress, "msgbench: %s, %d of %d\n", what, i+1, n)
+		out, err := runCommand(dir, progress, name, args...)
 		all = append(all, out...)
 		if err != nil {
 			return all, err
@@ -126,16 +133,7 @@ func runNode(script string, runs int, progress io.Writer) ([]byte, error) {
 	if err != nil {
 		return nil, errors.New("node is not installed (no node in $PATH)")
 	}
-	var all []byte
-	for i := range runs {
-		fmt.Fprintf(progress, "msgbench: Node baseline run %d of %d (about 25 s)\n", i+1, runs)
-		out, err := runCommand(filepath.Dir(script), progress, node, filepath.Base(script))
-		all = append(all, out...)
-		if err != nil {
-			return all, err
-		}
-	}
-	return all, nil
+	return runRepeated(runs, "Node baseline run (about 25 s)", filepath.Dir(script), progress, node, filepath.Base(script))
 }
 
 // loadAverage returns the 1-minute load average (Linux), or -1 when it is
