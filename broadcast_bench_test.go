@@ -5,6 +5,7 @@ package msgport_test
 //
 //	BenchmarkBroadcast/8/{msgport,chan}      Node's BroadcastChannel test
 //	BenchmarkFanout/K/{msgport,chan}         K = 1 … 1024 receivers
+//	BenchmarkFanout/K/msgport-stack          listeners using 2.5 KB of stack
 //
 // One op is one post; ns/delivery (op time / receivers) is the figure to
 // compare. Posts go out in batches, and the next batch is posted once every
@@ -31,32 +32,41 @@ var broadcastSeq atomic.Int64
 // receivers of the same name, small payloads built fresh per post, batches
 // of 500 posts.
 func BenchmarkBroadcast(b *testing.B) {
-	b.Run("8/msgport", func(b *testing.B) { benchBroadcast(b, 8, 500) })
+	b.Run("8/msgport", func(b *testing.B) { benchBroadcast(b, 8, 500, false) })
 	b.Run("8/chan", func(b *testing.B) { benchBroadcastChan(b, 8, 500) })
 }
 
 // BenchmarkFanout measures the cost per delivery as receivers are added.
+// Its msgport-stack listeners use about 2.5 KB of stack, as real listeners
+// do (a log line, an encoder): more than a new goroutine starts with. With
+// many receivers each dispatcher idles between its messages long enough to
+// end, so the listeners run on fresh goroutines.
 func BenchmarkFanout(b *testing.B) {
 	for _, k := range fanouts {
 		batch := max(1, 4000/k)
-		b.Run(strconv.Itoa(k)+"/msgport", func(b *testing.B) { benchBroadcast(b, k, batch) })
+		b.Run(strconv.Itoa(k)+"/msgport", func(b *testing.B) { benchBroadcast(b, k, batch, false) })
+		b.Run(strconv.Itoa(k)+"/msgport-stack", func(b *testing.B) { benchBroadcast(b, k, batch, true) })
 		b.Run(strconv.Itoa(k)+"/chan", func(b *testing.B) { benchBroadcastChan(b, k, batch) })
 	}
 }
 
 // benchBroadcast posts b.N small payloads from one BroadcastChannel to k
-// others of the same name.
-func benchBroadcast(b *testing.B, k, batch int) {
+// others of the same name; deep listeners use 2.5 KB of stack.
+func benchBroadcast(b *testing.B, k, batch int, deep bool) {
 	b.ReportAllocs()
 	name := "msgport-bench-" + strconv.FormatInt(broadcastSeq.Add(1), 10)
 	n := b.N
 	done := make(chan struct{}, k)
-	counts := make([]int, k) // counts[j] is written by receiver j's handler only
+	counts := make([]int, k) // counts[j] and used[j] are written by receiver j's handler only
+	used := make([]int, k)
 	rs := make([]*msgport.BroadcastChannel, k, k+1)
 	for j := range rs {
 		rs[j] = msgport.NewBroadcastChannel(name, msgport.WithOnMessage(func(e *msgport.MessageEvent) {
 			it := e.Data.(benchItem)
 			counts[j]++
+			if deep {
+				used[j] = useStack(16)
+			}
 			if lastOfBatch(it.ID, n, batch) {
 				done <- struct{}{}
 			}

@@ -23,10 +23,11 @@ type Plot struct {
 }
 
 var floorNames = map[string]string{
-	"msgport":     "msgport",
-	"chan":        "Go channel (floor)",
-	"handwritten": "hand-written copy (floor)",
-	"goclone":     "go-clone Slowly",
+	"msgport":       "msgport",
+	"chan":          "Go channel (floor)",
+	"handwritten":   "hand-written copy (floor)",
+	"goclone":       "go-clone Slowly",
+	"msgport-stack": "msgport, 2.5 KB-stack listeners",
 }
 
 // Plots are the scaling charts.
@@ -38,7 +39,7 @@ var Plots = []Plot{
 	{File: "scaling-fanout.svg", Title: "Broadcast cost vs receivers",
 		Subtitle: "BenchmarkFanout: one sender, K receivers, a small struct per post (a clone per receiver)",
 		XLabel:   "receivers K", YLabel: "time per delivery", Group: "BenchmarkFanout/", Unit: "ns/delivery",
-		Impls: []string{"msgport", "chan"}, XFormat: formatCount},
+		Impls: []string{"msgport", "chan", "msgport-stack"}, XFormat: formatCount},
 	{File: "scaling-clone-bytes.svg", Title: "Clone cost vs []byte size",
 		Subtitle: "BenchmarkCloneSize/bytes: msgport.Clone of a []byte",
 		XLabel:   "payload size", YLabel: "time per clone", Group: "BenchmarkCloneSize/bytes/", Unit: "ns/op",

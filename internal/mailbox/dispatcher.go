@@ -121,9 +121,28 @@ func (m *Mailbox[T]) run() {
 			go m.run()
 		}
 	}()
+	growStack()
 	m.loop()
 	finished = true
 }
+
+// growStack makes the new dispatcher's stack 8 KB at once. A goroutine
+// starts with a small stack (2 KB, or the runtime's running average), while
+// handlers, and the clones a broadcast channel takes, need more; growing it
+// later means copying it with the handler's whole call chain on it, frame
+// by frame, and a dispatcher is started again after each idle spell. Here
+// the stack is two frames deep and the growth costs little.
+//
+//go:noinline
+func growStack() {
+	var frame [6 << 10]byte
+	keep(&frame)
+}
+
+// keep makes the frame real: its address goes to a function that is not inlined.
+//
+//go:noinline
+func keep(*[6 << 10]byte) {}
 
 func (m *Mailbox[T]) loop() {
 	for {
