@@ -21,6 +21,15 @@ import (
 // while there is work (and for 50–100 µs after, in case more comes); a slow
 // channel never holds up the sender or other channels.
 //
+// PostMessage takes one clone of the message, so that later changes to it
+// are not seen and a value that cannot be cloned fails there. Each receiving
+// channel in the process then takes its own clone from that one when the
+// message reaches it (dispatch or Receive), on its own goroutine: the copies
+// of a fan-out are made in parallel, and the last receiver gets the
+// sender's clone itself. Should a receiver's clone fail (only a
+// CloneMessage method that refuses a value it returned itself can make it),
+// that channel gets a "messageerror" event with the *DataCloneError.
+//
 // All methods are safe for concurrent use.
 type BroadcastChannel struct {
 	name    string
@@ -68,6 +77,7 @@ func WithOnMessage(fn func(*MessageEvent)) BroadcastOption {
 type broadcastHandler BroadcastChannel
 
 func (h *broadcastHandler) Deliver(ev *MessageEvent) {
+	unshare(ev)
 	h.target.dispatchMessage(ev, h.box.Halted)
 }
 
@@ -187,14 +197,22 @@ func (b *BroadcastChannel) SetOnMessageError(fn func(*MessageEvent)) {
 func (b *BroadcastChannel) Receive(ctx context.Context) (*MessageEvent, error) {
 	b.subscribe()
 	ev, err := b.box.Take(ctx)
-	return ev, portError(err)
+	if err != nil {
+		return nil, portError(err)
+	}
+	unshare(ev)
+	return ev, nil
 }
 
 // TryReceive takes the next message if one is queued, without blocking,
 // starting to receive if the channel had not.
 func (b *BroadcastChannel) TryReceive() (*MessageEvent, bool) {
 	b.subscribe()
-	return b.box.TryTake()
+	ev, ok := b.box.TryTake()
+	if ok {
+		unshare(ev)
+	}
+	return ev, ok
 }
 
 // Messages returns an iterator over the channel's messages, taken with

@@ -1,6 +1,10 @@
 package msgport
 
-import "github.com/seed01aa7ee5/msgport/internal/registry"
+import (
+	"sync/atomic"
+
+	"github.com/seed01aa7ee5/msgport/internal/registry"
+)
 
 // Bus is where broadcast channels of the same name meet. The default bus
 // joins the channels of one process; natsbus joins processes and machines.
@@ -73,26 +77,78 @@ func (b *LocalBus) Publish(name string, from Subscriber, msg any) error {
 	return nil
 }
 
-// DeliverAll is the fan-out of a Bus: it calls Deliver(msg) on every member
-// but from, in order. msg must not be used after DeliverAll: the last member
-// that will receive it, if it is an Owner, is handed msg itself with
-// DeliverOwned (every other copy has been taken by then), sparing a clone.
+// DeliverAll is the fan-out of a Bus: it delivers msg to every member but
+// from, and msg must not be used after it. Members of other kinds come
+// first: Deliver takes its clone before it returns, and the last of them,
+// if it is an Owner and no BroadcastChannel of this package follows, is
+// handed msg itself with DeliverOwned. This package's BroadcastChannels
+// then share msg: each takes its own clone when the message reaches it, on
+// its own goroutine, so the copies of a fan-out are made in parallel and a
+// slow one holds up neither the publisher nor the other channels; the last
+// to take it gets msg itself, sparing a clone. DeliverAll does not block.
 func DeliverAll(members []Subscriber, from Subscriber, msg any) {
-	last := len(members) - 1
-	if last >= 0 && members[last] == from {
-		last--
+	ours := 0
+	var prev Subscriber // the previous member of another kind, not yet delivered to
+	for _, s := range members {
+		if s == from {
+			continue
+		}
+		if _, ok := s.(*subscriber); ok {
+			ours++
+			continue
+		}
+		if prev != nil {
+			prev.Deliver(msg)
+		}
+		prev = s
 	}
-	if last < 0 {
+	if own, ok := prev.(Owner); ok && ours == 0 {
+		own.DeliverOwned(msg)
+	} else if prev != nil {
+		prev.Deliver(msg)
+	}
+	if ours == 0 {
 		return
 	}
-	for _, s := range members[:last] {
-		if s != from {
-			s.Deliver(msg)
+	data := msg
+	if ours > 1 {
+		sh := &sharedMessage{msg: msg}
+		sh.left.Store(int64(ours))
+		data = sh
+	}
+	for _, s := range members {
+		if sub, ok := s.(*subscriber); ok && s != from {
+			sub.DeliverOwned(data) // msg itself, or shared
 		}
 	}
-	if own, ok := members[last].(Owner); ok {
-		own.DeliverOwned(msg)
-	} else {
-		members[last].Deliver(msg)
+}
+
+// sharedMessage is a published message queued for several channels, each
+// of which takes its own clone of it when it receives it.
+type sharedMessage struct {
+	msg  any
+	left atomic.Int64 // channels that have not yet taken their clone
+}
+
+// unshare replaces a shared message in ev, which its channel is about to
+// hand out, by the channel's own copy: msg itself when every other channel
+// has taken its clone already, else a clone. (A channel closed with the
+// message still queued never takes it, so then the last one clones too.) A
+// clone that fails makes ev a "messageerror" event carrying the error.
+func unshare(ev *MessageEvent) {
+	sh, ok := ev.Data.(*sharedMessage)
+	if !ok {
+		return
 	}
+	if sh.left.Load() == 1 {
+		ev.Data = sh.msg // the others are done reading it
+		return
+	}
+	data, err := cloneValue(sh.msg, nil)
+	sh.left.Add(-1) // after the clone: whoever sees 1 next may own msg
+	if err != nil {
+		ev.Type, ev.Data = typeMessageError, err
+		return
+	}
+	ev.Data = data
 }
