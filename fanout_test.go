@@ -34,6 +34,9 @@ func pullChannels(t *testing.T, bus msgport.Bus, name string, n int) []*msgport.
 	return rs
 }
 
+// PostMessage takes one clone; then each receiver takes its own as it
+// receives the message (Receive or TryReceive), except the last, which gets
+// the sender's clone. No two hold the same object.
 func TestBroadcastReceiversTakeTheirOwnClones(t *testing.T) {
 	bus := msgport.NewLocalBus()
 	rs := pullChannels(t, bus, "c", 3)
