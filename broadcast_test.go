@@ -3,7 +3,6 @@ package msgport_test
 import (
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -223,58 +222,5 @@ func TestBroadcastPull(t *testing.T) {
 	}
 	if d := cmp.Diff([]any{0, 1, 2}, got); d != "" {
 		t.Fatalf("(-want +got):\n%s", d)
-	}
-}
-
-// plainSub records Deliver calls; ownerSub also takes DeliverOwned.
-type plainSub struct{ got []string }
-
-func (s *plainSub) Deliver(any)        { s.got = append(s.got, "Deliver") }
-func (s *plainSub) DeliverError(error) { s.got = append(s.got, "DeliverError") }
-
-type ownerSub struct{ plainSub }
-
-func (s *ownerSub) DeliverOwned(any) { s.got = append(s.got, "DeliverOwned") }
-
-// DeliverAll skips the sender and hands msg itself only to the last
-// receiving member, if it is an Owner.
-func TestDeliverAll(t *testing.T) {
-	for _, tc := range []struct {
-		name    string
-		members string // p: plain, o: Owner, F: the sender (an Owner)
-		want    []string
-	}{
-		{"owner last", "pFo", []string{"Deliver", "", "DeliverOwned"}},
-		{"sender last", "ooF", []string{"Deliver", "DeliverOwned", ""}},
-		{"plain last", "op", []string{"Deliver", "Deliver"}},
-		{"sender alone", "F", []string{""}},
-		{"nobody", "", nil},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			var members []msgport.Subscriber
-			var from msgport.Subscriber
-			var subs []*plainSub
-			for _, c := range tc.members {
-				switch c {
-				case 'p':
-					s := &plainSub{}
-					members, subs = append(members, s), append(subs, s)
-				default:
-					s := &ownerSub{}
-					members, subs = append(members, s), append(subs, &s.plainSub)
-					if c == 'F' {
-						from = s
-					}
-				}
-			}
-			msgport.DeliverAll(members, from, "x")
-			var got []string
-			for _, s := range subs {
-				got = append(got, strings.Join(s.got, ","))
-			}
-			if diff := cmp.Diff(tc.want, got); diff != "" {
-				t.Errorf("calls (-want +got):\n%s", diff)
-			}
-		})
 	}
 }

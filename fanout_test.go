@@ -1,15 +1,19 @@
 package msgport_test
 
-// How a broadcast's copies are made: the sender takes one clone, each
-// receiving channel takes its own from that one when the message reaches it,
-// and the last to take it gets the sender's clone itself.
+// The fan-out (DeliverAll) and how a broadcast's copies are made: the
+// sender takes one clone, each receiving channel takes its own from that one
+// when the message reaches it, and the last to take it gets the sender's
+// clone itself.
 
 import (
 	"errors"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/seed01aa7ee5/msgport"
 )
@@ -193,6 +197,59 @@ func TestBroadcastReceiversOwnTheirCopies(t *testing.T) {
 	await(t, done, "every delivery")
 	if n := shared.Load(); n != 0 {
 		t.Fatalf("%d deliveries saw another receiver's changes", n)
+	}
+}
+
+// plainSub records Deliver calls; ownerSub also takes DeliverOwned.
+type plainSub struct{ got []string }
+
+func (s *plainSub) Deliver(any)        { s.got = append(s.got, "Deliver") }
+func (s *plainSub) DeliverError(error) { s.got = append(s.got, "DeliverError") }
+
+type ownerSub struct{ plainSub }
+
+func (s *ownerSub) DeliverOwned(any) { s.got = append(s.got, "DeliverOwned") }
+
+// DeliverAll skips the sender and hands msg itself only to the last
+// receiving member, if it is an Owner.
+func TestDeliverAll(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		members string // p: plain, o: Owner, F: the sender (an Owner)
+		want    []string
+	}{
+		{"owner last", "pFo", []string{"Deliver", "", "DeliverOwned"}},
+		{"sender last", "ooF", []string{"Deliver", "DeliverOwned", ""}},
+		{"plain last", "op", []string{"Deliver", "Deliver"}},
+		{"sender alone", "F", []string{""}},
+		{"nobody", "", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var members []msgport.Subscriber
+			var from msgport.Subscriber
+			var subs []*plainSub
+			for _, c := range tc.members {
+				switch c {
+				case 'p':
+					s := &plainSub{}
+					members, subs = append(members, s), append(subs, s)
+				default:
+					s := &ownerSub{}
+					members, subs = append(members, s), append(subs, &s.plainSub)
+					if c == 'F' {
+						from = s
+					}
+				}
+			}
+			msgport.DeliverAll(members, from, "x")
+			var got []string
+			for _, s := range subs {
+				got = append(got, strings.Join(s.got, ","))
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("calls (-want +got):\n%s", diff)
+			}
+		})
 	}
 }
 
