@@ -15,20 +15,26 @@ import (
 //
 // A channel receives from the moment it is started: SetOnMessage with a
 // non-nil function, AddEventListener("message", …), WithOnMessage, or its
-// first Receive, TryReceive or Messages. Before that nothing is kept for it,
-// so a channel that only posts holds no memory. Messages are dispatched to
-// its listeners one at a time, in order, on a goroutine that exists only
+// first Receive or TryReceive (for Messages, when the loop first asks for a
+// message, not when Messages is called). Before that nothing is kept for
+// it, so a channel that only posts holds no memory. Messages are dispatched
+// to its listeners one at a time, in order, on a goroutine that exists only
 // while there is work (and for 50–100 µs after, in case more comes); a slow
 // channel never holds up the sender or other channels.
 //
 // PostMessage takes one clone of the message, so that later changes to it
 // are not seen and a value that cannot be cloned fails there. Each receiving
 // channel in the process then takes its own clone from that one when the
-// message reaches it (dispatch or Receive), on its own goroutine: the copies
-// of a fan-out are made in parallel, and the last receiver gets the
-// sender's clone itself. Should a receiver's clone fail (only a
-// CloneMessage method that refuses a value it returned itself can make it),
-// that channel gets a "messageerror" event with the *DataCloneError.
+// message reaches it: on its dispatcher goroutine, or on the goroutine that
+// calls Receive or TryReceive. The copies of a fan-out are thus made in
+// parallel. A receiver that finds every other one has already taken its
+// clone gets the sender's clone itself, sparing a copy; this is best
+// effort: two receivers that get there at the same time both clone, and
+// the last one clones too when another never takes the message (closed
+// with it still queued, or no longer receiving). Should a receiver's clone
+// fail (only a CloneMessage method that refuses a value it returned itself
+// can make it), that channel gets a "messageerror" event with the
+// *DataCloneError.
 //
 // All methods are safe for concurrent use.
 type BroadcastChannel struct {
@@ -76,9 +82,9 @@ func WithOnMessage(fn func(*MessageEvent)) BroadcastOption {
 // broadcastHandler is BroadcastChannel as its mailbox sees it.
 type broadcastHandler BroadcastChannel
 
-func (h *broadcastHandler) Deliver(ev *MessageEvent) {
+func (h *broadcastHandler) Deliver(ev *MessageEvent) bool {
 	unshare(ev)
-	h.target.dispatchMessage(ev, h.box.Halted)
+	return h.target.dispatchMessage(ev, h.box.Halted)
 }
 
 func (h *broadcastHandler) End() {}
@@ -164,7 +170,10 @@ func (b *BroadcastChannel) Close() error {
 
 // AddEventListener adds fn as a listener for "message" or "messageerror"
 // events and returns a function that removes it. Adding a "message" listener
-// starts the channel. A nil fn is ignored; an unknown type panics.
+// starts the channel, even one that is not added because of WithContext
+// with a context already done (a nil fn is ignored and starts nothing).
+// "close" and "error" are accepted too, as on a MessagePort, but never fire
+// on a BroadcastChannel; any other type panics, even with a nil fn.
 func (b *BroadcastChannel) AddEventListener(typ string, fn func(*MessageEvent), opts ...ListenerOption) (remove func()) {
 	remove = addListener(&b.target, typ, fn, opts)
 	if typ == typeMessage && fn != nil {
@@ -183,8 +192,11 @@ func (b *BroadcastChannel) SetOnMessage(fn func(*MessageEvent)) {
 }
 
 // SetOnMessageError sets the onmessageerror handler; nil removes it. Its
-// event's Data is a *PanicError when a "message" listener panicked, or the
-// bus's error when a message could not be received (for natsbus: decoded).
+// event's Data is a *PanicError when a "message" listener panicked, a
+// *DataCloneError when the channel's own clone of a message failed, the
+// bus's error when a message could not be received (for natsbus: decoded),
+// or the error of the bus's Subscribe when the channel could not start
+// receiving (it tries again each time it is started or receives).
 func (b *BroadcastChannel) SetOnMessageError(fn func(*MessageEvent)) {
 	b.target.setAttr(typeMessageError, fn)
 }
@@ -192,8 +204,9 @@ func (b *BroadcastChannel) SetOnMessageError(fn func(*MessageEvent)) {
 // Receive takes the next message for the channel without dispatching it,
 // starting to receive if the channel had not. It blocks until a message
 // arrives, ctx is done (ctx.Err()), or the channel is closed (ErrClosed). A
-// message the bus could not receive comes back as an event of Type
-// "messageerror" with the error as Data.
+// message the bus could not receive, or that the channel could not clone,
+// and a failed Subscribe come back as an event of Type "messageerror" with
+// the error as Data.
 func (b *BroadcastChannel) Receive(ctx context.Context) (*MessageEvent, error) {
 	b.subscribe()
 	ev, err := b.box.Take(ctx)
@@ -216,7 +229,8 @@ func (b *BroadcastChannel) TryReceive() (*MessageEvent, bool) {
 }
 
 // Messages returns an iterator over the channel's messages, taken with
-// Receive, until the channel is closed or ctx is done.
+// Receive, until the channel is closed or ctx is done. Like Receive, it
+// starts receiving, but only when the loop first asks for a message.
 func (b *BroadcastChannel) Messages(ctx context.Context) iter.Seq[*MessageEvent] {
 	return receiveAll(ctx, b.Receive)
 }

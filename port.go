@@ -40,9 +40,9 @@ func newPort(onError func(error)) *MessagePort {
 // Deliver and End out of MessagePort's method set.
 type portHandler MessagePort
 
-func (h *portHandler) Deliver(ev *MessageEvent) {
+func (h *portHandler) Deliver(ev *MessageEvent) bool {
 	p := (*MessagePort)(h)
-	p.target.dispatchMessage(ev, p.box.Halted)
+	return p.target.dispatchMessage(ev, p.box.Halted)
 }
 
 func (h *portHandler) End() { h.target.dispatchEnd() }
@@ -92,7 +92,10 @@ func (p *MessagePort) PostMessageContext(ctx context.Context, message any, trans
 
 // Start enables dispatch of the port's queued and future messages to its
 // "message" listeners. A started port stays started. Start does not block;
-// it does nothing on a closed or transferred port.
+// it does nothing on a port closed by its own owner or transferred away. On
+// a port whose peer closed, it dispatches the messages still queued there,
+// then the "close" event (which fires even if the port is never started,
+// once its queue has been taken).
 func (p *MessagePort) Start() { p.box.Start() }
 
 // Close disentangles the port from its peer: from then on PostMessage on
@@ -100,7 +103,10 @@ func (p *MessagePort) Start() { p.box.Start() }
 // delivered there; this port's own undispatched messages are dropped, and
 // once Close has returned no new listener call starts on this port (one
 // already running finishes). Both ports then get one "close" event, their
-// last: this one right away, the peer after its queue is drained.
+// last: this one next, with nothing queued ahead of it, the peer after its
+// queue is drained. Both are dispatched asynchronously, on the ports'
+// dispatchers: Close returns before the close listeners have run (Done
+// tells when they have).
 //
 // Close is idempotent, never blocks on listeners, may be called from any
 // goroutine including from inside a listener, and does nothing on a port
@@ -113,9 +119,12 @@ func (p *MessagePort) Close() error {
 
 // AddEventListener adds fn as a listener for events of type typ: "message",
 // "messageerror" or "close" (close listeners receive a MessageEvent with nil
-// Data). Listeners run in the order they were added. It returns a function
-// that removes the listener; calling it more than once is harmless. A nil fn
-// is ignored. It panics on an unknown type.
+// Data), or "error", which fires only on the parent's end of a Worker (see
+// Worker.SetOnError) and is accepted but never fires on other ports.
+// Listeners run in the order they were added. It returns a function that
+// removes the listener; calling it more than once is harmless. A nil fn is
+// ignored, and so is a listener whose WithContext context is already done.
+// Any other type panics, even with a nil fn.
 //
 // Unlike SetOnMessage, adding a "message" listener does not start the port
 // (as in the HTML standard and Deno): call Start.
@@ -193,8 +202,10 @@ func receiveAll(ctx context.Context, receive func(context.Context) (*MessageEven
 }
 
 // Done returns a channel that is closed once the port will dispatch no more
-// events: after its "close" event has been dispatched, or once it has been
-// transferred away.
+// events: after its "close" event has been dispatched, or, for a port
+// transferred away, once its dispatcher has let go of it — at once if it
+// had none, else after the listener it was running, if any, has returned
+// and the rest of its batch has been handed to the new port.
 func (p *MessagePort) Done() <-chan struct{} { return p.box.Done() }
 
 // portError translates the mailbox's errors into the package's.

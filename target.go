@@ -163,8 +163,10 @@ func (t *target) setAttr(typ string, fn func(*MessageEvent)) {
 // "messageerror" or Worker "error"). A "message" listener that panics is
 // followed by a "messageerror" event carrying a *PanicError. halted reports
 // whether the owner has closed or detached; from then on no listener starts.
-func (t *target) dispatchMessage(ev *MessageEvent, halted func() bool) {
-	t.fire(eventIndex(ev.Type), ev, halted)
+// It reports false if halted stopped it before the first listener: then ev
+// was not dispatched at all.
+func (t *target) dispatchMessage(ev *MessageEvent, halted func() bool) bool {
+	return t.fire(eventIndex(ev.Type), ev, halted)
 }
 
 // dispatchEnd calls the "close" listeners. They run whatever the halt state.
@@ -172,11 +174,13 @@ func (t *target) dispatchEnd() {
 	t.fire(listClose, &MessageEvent{Event: Event{Type: typeClose}}, nil)
 }
 
-func (t *target) fire(idx int, ev *MessageEvent, halted func() bool) {
+// fire calls the listeners in list idx with ev; see dispatchMessage.
+func (t *target) fire(idx int, ev *MessageEvent, halted func() bool) bool {
 	list := t.lists[idx].Load()
 	if list == nil {
-		return
+		return true
 	}
+	called := false
 	for _, l := range *list {
 		if l.removed.Load() {
 			continue
@@ -195,9 +199,10 @@ func (t *target) fire(idx int, ev *MessageEvent, halted func() bool) {
 			t.starting.Store(true)
 			if halted() {
 				t.starting.Store(false)
-				return
+				return called
 			}
 		}
+		called = true
 		if p := t.call(l.fn, ev); p != nil {
 			if idx == listMessage {
 				t.fire(listMessageError, &MessageEvent{Event: Event{Type: typeMessageError}, Data: p}, halted)
@@ -206,6 +211,7 @@ func (t *target) fire(idx int, ev *MessageEvent, halted func() bool) {
 			}
 		}
 	}
+	return true
 }
 
 // call runs fn, returning what it panicked with, if anything.

@@ -30,11 +30,12 @@ func newRecorder() *recorder {
 	return &recorder{got: make(chan int, 100), ends: make(chan struct{})}
 }
 
-func (r *recorder) Deliver(x *int) {
+func (r *recorder) Deliver(x *int) bool {
 	r.mu.Lock()
 	r.by = append(r.by, goid())
 	r.mu.Unlock()
 	r.got <- *x
+	return true
 }
 func (r *recorder) End() { close(r.ends) }
 

@@ -110,7 +110,8 @@ func (m *Mailbox[T]) tick() {
 }
 
 // run is the dispatcher: it drains the queue in batches, swapping the
-// queue's buffer out under one lock acquisition per batch, and exits once
+// queue's buffer out under one lock acquisition per batch (and, on a
+// bounded mailbox, one more per item, to free its slot), and exits once
 // it has had nothing to do for lingerFor (see tick). If a handler ends the
 // goroutine with runtime.Goexit (t.FailNow in a test, say), a new goroutine
 // carries on where it stopped.
@@ -155,7 +156,7 @@ func (m *Mailbox[T]) loop() {
 		switch {
 		case m.State() == Detached:
 			if m.movedTo != nil {
-				m.handBackLocked(nil)
+				m.handBackLocked(nil, false)
 			}
 			m.stopLocked()
 			return
@@ -175,6 +176,7 @@ func (m *Mailbox[T]) loop() {
 			// Idle for the whole linger: this dispatcher ends.
 			m.d.expired = false
 			m.running = false
+			m.spare = nil // the burst is long over
 			m.mu.Unlock()
 			return
 		default:
@@ -194,19 +196,18 @@ func (m *Mailbox[T]) stopLocked() {
 	m.mu.Unlock()
 }
 
+// testHookItemTaken, if set, runs in deliver after an item is taken from
+// the batch and before its delivery begins.
+var testHookItemTaken func()
+
 // deliver hands the current batch to the handler, one item at a time,
 // stopping as soon as m is halted: a stopped mailbox drops the rest, a
 // detached one hands it to its successor.
 func (m *Mailbox[T]) deliver() {
 	for {
 		if m.halt.Load() {
-			rest := m.d.batch.rest()
 			m.mu.Lock()
-			if m.State() == Detached {
-				m.handBackLocked(rest)
-			} else {
-				m.freeLocked(len(rest))
-			}
+			m.haltLocked(nil, false)
 			m.mu.Unlock()
 			return
 		}
@@ -217,11 +218,46 @@ func (m *Mailbox[T]) deliver() {
 		if spent != nil {
 			m.d.spent = spent
 		}
+		if testHookItemTaken != nil {
+			testHookItemTaken()
+		}
 		if m.capacity > 0 {
 			m.mu.Lock()
+			if m.halt.Load() { // since the check above: item is still counted
+				m.haltLocked(item, false)
+				m.mu.Unlock()
+				return
+			}
 			m.freeLocked(1)
 			m.mu.Unlock()
 		}
-		m.h.Deliver(item)
+		if !m.h.Deliver(item) {
+			// Halted after the checks above, before the handler passed item
+			// on: it goes back with the rest.
+			m.mu.Lock()
+			m.haltLocked(item, m.capacity > 0)
+			m.mu.Unlock()
+			return
+		}
 	}
+}
+
+// haltLocked ends the current batch of a halted m: back (an item taken from
+// the batch and not delivered, or nil) and the rest of the batch go to the
+// mailbox m was moved to, in front of its queue, or are dropped if m was
+// stopped. freed says back was already freed from the bounded count.
+func (m *Mailbox[T]) haltLocked(back *T, freed bool) {
+	items := m.d.batch.rest()
+	if back != nil {
+		items = append([]*T{back}, items...)
+	}
+	if m.State() == Detached {
+		m.handBackLocked(items, freed)
+		return
+	}
+	n := len(items)
+	if freed {
+		n--
+	}
+	m.freeLocked(n)
 }

@@ -20,8 +20,11 @@ import (
 // Handler receives what a mailbox dispatches. Its methods are called on the
 // dispatcher goroutine, never concurrently with each other for one mailbox.
 type Handler[T any] interface {
-	// Deliver handles one item. The handler may keep item.
-	Deliver(item *T)
+	// Deliver handles one item and reports whether it did. It returns
+	// false only if it found the mailbox halted (see Halted) before handing
+	// item on: halting raced with the dispatcher, which then treats item as
+	// never taken. The handler may keep item.
+	Deliver(item *T) bool
 	// End is called exactly once, after the last item, when the mailbox
 	// is closed (by its owner or, for a pair, by the peer) and drained.
 	End()
@@ -281,7 +284,9 @@ const burst = 8
 // empty queue items are allocated one by one; while items queue up they are
 // carved out of blocks of burst items, one allocation for several messages.
 // A handler that keeps an item therefore keeps the memory of at most
-// burst-1 others.
+// burst-1 others. The mailbox drops the unused rest of a block once the
+// burst is over — when Take empties the queue or the dispatcher exits — so
+// an idle mailbox keeps nothing it has handed out.
 func (m *Mailbox[T]) boxLocked(item T) *T {
 	if len(m.spare) == 0 {
 		if m.q.len() == 0 {
@@ -305,6 +310,9 @@ func (m *Mailbox[T]) popLocked() (item *T, ok, spawn bool) {
 		return item, false, false
 	}
 	item = m.q.pop()
+	if m.q.len() == 0 {
+		m.spare = nil // see boxLocked
+	}
 	m.freeLocked(1)
 	return item, true, m.kickLocked()
 }
@@ -379,17 +387,25 @@ func (m *Mailbox[T]) finishLocked() {
 
 // handBackLocked gives the items a detached mailbox's dispatcher still held
 // to the live mailbox it was moved to (following further moves), in front of
-// what is queued there, and releases that mailbox's hold.
-func (m *Mailbox[T]) handBackLocked(rest []*T) {
+// what is queued there, and releases that mailbox's hold. The live mailbox
+// counts them as waiting already (moveLocked copied the count), except the
+// first if freed: it had been freed from m's count before the move.
+func (m *Mailbox[T]) handBackLocked(rest []*T, freed bool) {
 	to := m.movedTo
 	m.movedTo = nil
 	for to.State() == Detached {
 		to = to.movedTo
 	}
-	switch to.State() {
-	case Stopped:
-		to.freeLocked(len(rest))
+	switch n := len(rest); {
+	case to.State() == Stopped:
+		if freed {
+			n--
+		}
+		to.freeLocked(n)
 	default:
+		if freed && to.capacity > 0 {
+			to.waiting++
+		}
 		to.q.pushFront(rest)
 	}
 	to.held = false

@@ -14,7 +14,7 @@ type counter struct {
 	slow bool
 }
 
-func (c *counter) Deliver(x *[2]int) {
+func (c *counter) Deliver(x *[2]int) bool {
 	c.mu.Lock()
 	c.got[x[0]] = append(c.got[x[0]], x[1])
 	n := len(c.got[x[0]])
@@ -22,6 +22,7 @@ func (c *counter) Deliver(x *[2]int) {
 	if c.slow && n%64 == 0 {
 		runtime.Gosched()
 	}
+	return true
 }
 func (c *counter) End() { close(c.end) }
 

@@ -5,8 +5,8 @@ package mailbox
 // the head to the tail) and reads it without the lock while posters go on
 // writing further into the tail segment, beyond the span. Segments the
 // dispatcher has read through are recycled, so a burst costs no growing,
-// copying or clearing of one large array, and an idle mailbox keeps at most
-// one small segment.
+// copying or clearing of one large array. An idle mailbox keeps its last
+// tail segment and one recycled segment (each of at most maxSegment items).
 
 const (
 	minSegment = 8    // items in the first segment of a queue
@@ -80,7 +80,7 @@ func (q *queue[T]) pop() T {
 }
 
 // takeAll empties the queue and returns what it held, to be read with
-// span.each outside the lock. Later pushes go after it in the tail segment or
+// span.next outside the lock. Later pushes go after it in the tail segment or
 // in new ones, so they never touch the span's items.
 func (q *queue[T]) takeAll() span[T] {
 	s := q.span

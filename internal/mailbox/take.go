@@ -78,7 +78,9 @@ func (m *Mailbox[T]) Take(ctx context.Context) (*T, error) {
 			}
 			return item, nil
 		}
-		if m.State() != Open && !m.held {
+		// A held mailbox still expects its predecessor's batch, unless it
+		// was moved on itself: that batch goes past it.
+		if s := m.State(); s == Detached || (s != Open && !m.held) {
 			m.mu.Unlock()
 			return nil, ErrEnded
 		}
