@@ -7,11 +7,20 @@ import (
 )
 
 // Cloner is implemented by types that copy themselves instead of being copied
-// field by field. StructuredClone calls CloneMessage wherever it meets a value
-// of such a type (with a value receiver) or a pointer to one (with a pointer
-// receiver); the result must have the same type as the receiver, and an error
-// fails the whole clone as a *DataCloneError. The method must return memory
-// that the original does not share mutably.
+// field by field. StructuredClone calls CloneMessage where it meets a value of
+// such a type T (a method with a value receiver) or a non-nil *T (a method
+// with a pointer receiver, called once per distinct pointer, and not for a T
+// held by value); the result must have exactly the receiver's type, and an
+// error fails the whole clone as a *DataCloneError. The method must return
+// memory that the original does not share mutably.
+//
+// Two exceptions: a value whose type also implements error is passed on as
+// is when it is held in an interface (any, error, ...), like every error,
+// without calling the method; and a CloneMessage promoted from an embedded
+// field counts as the outer type's own, so its result, of the embedded type,
+// fails the check: such a type must define its own method. When a clone
+// fails deeper than a fixed recursion depth, the value is walked a second
+// time to name the place, so methods may run twice for a failed clone.
 type Cloner interface {
 	CloneMessage() (any, error)
 }

@@ -96,6 +96,7 @@ type Error struct {
 	Reason string
 }
 
+// Error says which type cannot be cloned, where, and why.
 func (e *Error) Error() string {
 	where := e.Path
 	if where == "" {

@@ -5,11 +5,15 @@ package clone
 // map[*T]V keys keep their identity. NaN keys are kept: every NaN entry of
 // the original has one in the clone.
 //
-// Common representations get typed fast paths: when the key is a string
-// or an integer and the value is immutable, the map is cloned with
-// maps.Clone; when the value is an interface, maps.Clone is followed by a
-// pass replacing the values that need a deep copy. Everything else goes
-// through reflect's map iterator with reused temporaries.
+// Common representations get typed fast paths. When the key is a string
+// or a 32- or 64-bit integer (int, uint and uintptr count by their size)
+// and the value is a string, a bool, a 1-, 4- or 8-byte integer, a float,
+// or an immutable struct or array of size zero, the map is cloned with
+// maps.Clone; when the value is an empty interface, maps.Clone is
+// followed by a pass replacing the values that need a deep copy. A map
+// whose slots are laid out differently from its representation's (see
+// sameSlots) takes the general path, like every other map: reflect's map
+// iterator with reused temporaries.
 
 import (
 	"maps"
@@ -103,9 +107,13 @@ func newTemp(p *plan) (reflect.Value, unsafe.Pointer) {
 	return v.Elem(), v.UnsafePointer()
 }
 
-// Representations with fast paths. Types of one representation share
-// their memory layout and, for keys, their hashing and equality, so a map
-// of any of them can be handled as a map of the representative type.
+// Representations with fast paths. A map of any type of one
+// representation is handled as a map of the representative type (the
+// type parameters of cloneMapAs and fillAnyValues): the runtime reads it
+// through the representative's map type, so the two must agree on the
+// layout of a group (see sameSlots) and, for keys, on hashing and
+// equality: every string type hashes and compares like string, every
+// integer type like the unsigned integer of its size.
 type rep uint8
 
 const (
@@ -114,7 +122,7 @@ const (
 	rep64         // 8-byte integers (keys and values), float64 (values)
 	rep32         // 4-byte integers (keys and values), float32 (values)
 	rep8          // bool, 1-byte integers (values)
-	repEmpty      // zero-size values
+	repEmpty      // zero-size immutable structs and arrays (values)
 	repAny        // empty interfaces (values)
 )
 
@@ -125,10 +133,8 @@ func keyRep(p *plan) rep {
 	switch p.t.Kind() {
 	case reflect.String:
 		return repString
-	case reflect.Int, reflect.Int64, reflect.Uint, reflect.Uint64, reflect.Uintptr:
-		return rep64
-	case reflect.Int32, reflect.Uint32:
-		return rep32
+	case reflect.Int, reflect.Int32, reflect.Int64, reflect.Uint, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return sizeRep(p.size)
 	}
 	return repNone
 }
@@ -143,12 +149,9 @@ func valueRep(p *plan) rep {
 	switch p.t.Kind() {
 	case reflect.String:
 		return repString
-	case reflect.Int, reflect.Int64, reflect.Uint, reflect.Uint64, reflect.Uintptr, reflect.Float64:
-		return rep64
-	case reflect.Int32, reflect.Uint32, reflect.Float32:
-		return rep32
-	case reflect.Bool, reflect.Int8, reflect.Uint8:
-		return rep8
+	case reflect.Int, reflect.Int32, reflect.Int64, reflect.Uint, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
+		reflect.Float32, reflect.Float64, reflect.Bool, reflect.Int8, reflect.Uint8:
+		return sizeRep(p.size)
 	case reflect.Struct, reflect.Array:
 		if p.size == 0 {
 			return repEmpty
@@ -157,34 +160,75 @@ func valueRep(p *plan) rep {
 	return repNone
 }
 
+// sizeRep returns the representation of the numbers and bools of the
+// given size (int, uint and uintptr are 4 bytes on 32-bit platforms).
+func sizeRep(size uintptr) rep {
+	switch size {
+	case 8:
+		return rep64
+	case 4:
+		return rep32
+	case 1:
+		return rep8
+	}
+	return repNone
+}
+
 func fastPathFor(p *plan) *mapFastPath {
 	switch keyRep(p.key) {
 	case repString:
-		return fastPathK[string](valueRep(p.elem))
+		return fastPathK[string](p)
 	case rep64:
-		return fastPathK[uint64](valueRep(p.elem))
+		return fastPathK[uint64](p)
 	case rep32:
-		return fastPathK[uint32](valueRep(p.elem))
+		return fastPathK[uint32](p)
 	}
 	return nil
 }
 
-func fastPathK[K comparable](v rep) *mapFastPath {
-	switch v {
+func fastPathK[K comparable](p *plan) *mapFastPath {
+	switch valueRep(p.elem) {
 	case repString:
-		return &mapFastPath{clone: cloneMapAs[K, string]}
+		return fastPathKV[K, string](p, nil)
 	case rep64:
-		return &mapFastPath{clone: cloneMapAs[K, uint64]}
+		return fastPathKV[K, uint64](p, nil)
 	case rep32:
-		return &mapFastPath{clone: cloneMapAs[K, uint32]}
+		return fastPathKV[K, uint32](p, nil)
 	case rep8:
-		return &mapFastPath{clone: cloneMapAs[K, uint8]}
+		return fastPathKV[K, uint8](p, nil)
 	case repEmpty:
-		return &mapFastPath{clone: cloneMapAs[K, struct{}]}
+		return fastPathKV[K, struct{}](p, nil)
 	case repAny:
-		return &mapFastPath{clone: cloneMapAs[K, any], fill: fillAnyValues[K]}
+		return fastPathKV[K, any](p, fillAnyValues[K])
 	}
 	return nil
+}
+
+// fastPathKV returns the fast path handling maps of p's type as map[K]V,
+// or nil if their slots are laid out differently.
+func fastPathKV[K comparable, V any](p *plan, fill taskFunc) *mapFastPath {
+	if !sameSlots(p.key.t, p.elem.t, reflect.TypeFor[K](), reflect.TypeFor[V]()) {
+		return nil
+	}
+	return &mapFastPath{clone: cloneMapAs[K, V], fill: fill}
+}
+
+// sameSlots reports whether a map[k]v lays out its groups like a
+// map[rk]rv. A group is a control word followed by eight slots, each a
+// struct{ key k; elem v }, so the groups agree when the slots have the
+// same size, alignment and offsets. That holds when k and rk have the same
+// size and alignment, and v and rv the same size and either the same
+// alignment (the two structs are then laid out by the same computation)
+// or both an alignment at most k's. In that second case the value sits
+// right after the key in both (the key's size is a multiple of its
+// alignment, hence of the value's), and both slots are aligned as the
+// key and end at the value's end, after one byte of padding when the
+// value has size zero, rounded up to the key's alignment. A zero-size
+// value of alignment 8 after a 4-byte key fails the rule, and its slot
+// does differ: {uint32; [0]int64} takes 16 bytes, {uint32; struct{}} 8.
+func sameSlots(k, v, rk, rv reflect.Type) bool {
+	return k.Size() == rk.Size() && k.Align() == rk.Align() &&
+		v.Size() == rv.Size() && (v.Align() == rv.Align() || v.Align() <= k.Align() && rv.Align() <= k.Align())
 }
 
 // cloneMapAs clones the map m as a map[K]V.

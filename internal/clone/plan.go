@@ -139,8 +139,11 @@ func lenOf(m *map[unsafe.Pointer]*plan) int {
 	return len(*m)
 }
 
-// resetPlans drops every compiled plan; Register calls it with compileMu
-// held so that plans compiled before it see the new hook.
+// resetPlans discards every compiled plan, so that each type is compiled
+// again, with the new hook, when it is next met; Register calls it with
+// compileMu held. A plan of the old generation that a lookup still finds
+// (in recent, or in a map loaded before the reset) is recompiled too.
+// Clones already running keep the plans they hold.
 func resetPlans() {
 	planGen.Add(1)
 	plans.Store(nil)
