@@ -37,7 +37,8 @@ const window = 1024
 // through a local NATS server, end to end, ns/op being per message:
 //
 //   - msgport: BroadcastChannel.PostMessage on bus1 to a BroadcastChannel's
-//     handler on bus2 (clone, encode, NATS, decode, clone, dispatch);
+//     handler on bus2 (clone, encode, NATS, decode, dispatch: the lone
+//     receiver is handed the decoded value itself, with no clone);
 //   - raw: nats.go Publish of the same msgpack bytes to a nats.go handler,
 //     the floor of the transport;
 //   - raw+msgpack: nats.go with vmihailenco/msgpack Marshal and Unmarshal

@@ -502,8 +502,11 @@ func (o *owner) DeliverOwned(msg any) {
 }
 
 // A decoded message belongs to nobody, and a published clone is not used
-// after local delivery: the last subscriber that is a msgport.Owner takes
-// the message itself, the others get Deliver (and take their own clone).
+// after local delivery, so the Bus hands either over with msgport.DeliverAll:
+// the last member that is not a BroadcastChannel gets the message itself
+// with DeliverOwned, if it is a msgport.Owner and no BroadcastChannel is
+// among the members; every other member gets Deliver (and takes its own
+// clone). Here the two members are plain subscribers, the last an Owner.
 func TestOwnedDelivery(t *testing.T) {
 	bus1, bus2 := pair(t)
 	for _, tc := range []struct {

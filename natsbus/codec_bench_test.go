@@ -7,11 +7,12 @@ import (
 	"github.com/seed01aa7ee5/msgport/natsbus"
 )
 
-// BenchmarkCodec measures one side of BenchmarkThroughput at a time, each
-// beside its floor in the same run: natsbus's encoding (envelope included)
-// and decoding of benchMsg against the hand-written codec of
-// raw+handcoded (both encoders append to a reused buffer, as Publish does),
-// and the sender's clone that precedes encoding.
+// BenchmarkCodec measures one side of BenchmarkThroughput at a time:
+// natsbus's encoding (envelope included) and decoding of benchMsg, each
+// beside its floor in the same run, the hand-written codec of
+// raw+handcoded (both encoders append to a reused buffer, as Publish
+// does); and, with no floor beside it, the sender's clone that precedes
+// encoding.
 func BenchmarkCodec(b *testing.B) {
 	s := startServer(b, -1)
 	bus := newBus(b, connect(b, s.ClientURL()), natsbus.WithTypes(BenchMsg{}))

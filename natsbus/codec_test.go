@@ -6,11 +6,15 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/seed01aa7ee5/msgport"
 	"github.com/vmihailenco/msgpack/v5"
+	"github.com/vmihailenco/msgpack/v5/msgpcode"
 )
 
 // roundTrip encodes v and decodes the result.
@@ -43,21 +47,44 @@ func readBody(b []byte) (any, error) {
 }
 
 // Every length class of strings, bytes, arrays and maps, both ways between
-// this codec and vmihailenco/msgpack.
+// this codec and vmihailenco/msgpack; each value's first byte shows the
+// class it was written in.
 func TestLengthClasses(t *testing.T) {
-	for _, n := range []int{0, 1, 15, 16, 31, 32, 255, 256, 65535, 65536} {
+	for _, c := range []struct {
+		n                int
+		str, bin, arr, m byte // the header codes n is written with
+	}{
+		{0, msgpcode.FixedStrLow, msgpcode.Bin8, msgpcode.FixedArrayLow, msgpcode.FixedMapLow},
+		{1, msgpcode.FixedStrLow | 1, msgpcode.Bin8, msgpcode.FixedArrayLow | 1, msgpcode.FixedMapLow | 1},
+		{15, msgpcode.FixedStrLow | 15, msgpcode.Bin8, msgpcode.FixedArrayLow | 15, msgpcode.FixedMapLow | 15},
+		{16, msgpcode.FixedStrLow | 16, msgpcode.Bin8, msgpcode.Array16, msgpcode.Map16},
+		{31, msgpcode.FixedStrLow | 31, msgpcode.Bin8, msgpcode.Array16, msgpcode.Map16},
+		{32, msgpcode.Str8, msgpcode.Bin8, msgpcode.Array16, msgpcode.Map16},
+		{255, msgpcode.Str8, msgpcode.Bin8, msgpcode.Array16, msgpcode.Map16},
+		{256, msgpcode.Str16, msgpcode.Bin16, msgpcode.Array16, msgpcode.Map16},
+		{65535, msgpcode.Str16, msgpcode.Bin16, msgpcode.Array16, msgpcode.Map16},
+		{65536, msgpcode.Str32, msgpcode.Bin32, msgpcode.Array32, msgpcode.Map32},
+	} {
+		n := c.n
 		s := strings.Repeat("x", n)
 		bs := bytes.Repeat([]byte{7}, n)
 		arr := make([]any, n)
 		for i := range arr {
 			arr[i] = int64(i)
 		}
-		m := map[string]any{}
-		for i := range min(n, 70000) {
-			m[strings.Repeat("k", i%5)+string(rune('a'+i%26))+string(rune(i))] = true
+		m := make(map[string]any, n)
+		for i := range n {
+			m[strconv.Itoa(i)] = true // n distinct keys
 		}
-		for _, v := range []any{s, bs, arr, m} {
+		for _, w := range []struct {
+			v      any
+			header byte
+		}{{s, c.str}, {bs, c.bin}, {arr, c.arr}, {m, c.m}} {
+			v := w.v
 			ours := body(t, v)
+			if ours[0] != w.header {
+				t.Fatalf("n=%d %T: written with header 0x%02x, want 0x%02x", n, v, ours[0], w.header)
+			}
 			var theirs any
 			if err := msgpack.Unmarshal(ours, &theirs); err != nil {
 				t.Fatalf("n=%d %T: msgpack cannot read ours: %v", n, v, err)
@@ -164,8 +191,10 @@ func mustMarshal(t *testing.T, v any) []byte {
 	return b
 }
 
-// Inside a registered struct, values convert to the field's type only
-// without loss; anything else is a descriptive error naming the field.
+// Inside a registered struct, values convert to the field's type as the
+// package documentation says (integers within range, any number into a
+// float field, rounded); anything else is a descriptive error naming the
+// field.
 func TestTypedDecode(t *testing.T) {
 	var reg registry
 	reg.add(typed{})
@@ -180,6 +209,8 @@ func TestTypedDecode(t *testing.T) {
 		{"F32", 2, func(x typed) bool { return x.F32 == 2 }},
 		{"F32", math.Inf(1), func(x typed) bool { return math.IsInf(float64(x.F32), 1) }},
 		{"F", float32(0.5), func(x typed) bool { return x.F == 0.5 }},
+		{"F32", 0.1, func(x typed) bool { return x.F32 == float32(0.1) }},
+		{"F", uint64(1<<53 + 1), func(x typed) bool { return x.F == 1<<53 }},
 		{"S", []byte("bin"), func(x typed) bool { return x.S == "bin" }},
 		{"Bs", "str", func(x typed) bool { return string(x.Bs) == "str" }},
 		{"Ab", []byte{1, 2}, func(x typed) bool { return x.Ab == [2]byte{1, 2} }},
@@ -282,5 +313,253 @@ func TestDepth(t *testing.T) {
 	}
 	if _, err := encodeMessage(nil, testReg, 1<<16, "s", "n", wide); err == nil || !strings.Contains(err.Error(), "too large") {
 		t.Errorf("2^20 leaves: %v", err)
+	}
+}
+
+// link is a registered struct whose chains find where the encoder and the
+// decoder put the depth limit.
+type link struct {
+	Next *link // a *T hop, read into the field's type
+	Any  any   // a T or *T hop, read by the type table
+}
+
+// Encoder and decoder count depth alike: the deepest chain of registered
+// structs the encoder accepts decodes, whether or not the receiver
+// registered the type, and one level more does not.
+func TestDepthAgrees(t *testing.T) {
+	var reg registry
+	reg.add(link{})
+	chains := map[string]func(n int) any{
+		"*T fields": func(n int) any {
+			l := &link{}
+			for range n {
+				l = &link{Next: l}
+			}
+			return l
+		},
+		"T in interfaces": func(n int) any {
+			var v any = link{}
+			for range n {
+				v = link{Any: v}
+			}
+			return v
+		},
+		"*T in interfaces": func(n int) any {
+			var v any = &link{}
+			for range n {
+				v = &link{Any: v}
+			}
+			return v
+		},
+	}
+	encode := func(v any) ([]byte, error) {
+		e := encoder{reg: &reg}
+		err := e.encodeAny(v, 0)
+		return e.buf, err
+	}
+	for name, chain := range chains {
+		// The longest chain that encodes, then one []any around it if
+		// that still encodes: its deepest value sits at exactly maxDepth.
+		n := sort.Search(maxDepth, func(n int) bool {
+			_, err := encode(chain(n))
+			return err != nil
+		}) - 1
+		b, err := encode(chain(n))
+		if err != nil || n < maxDepth/3 {
+			t.Fatalf("%s: the longest chain that encodes has %d links (%v)", name, n, err)
+		}
+		if wrapped, err := encode([]any{chain(n)}); err == nil {
+			b = wrapped
+		}
+		for _, r := range []*registry{&reg, {}} {
+			if _, err := decodeBody(&decoder{r: reader{b: b}, reg: r}); err != nil {
+				t.Errorf("%s, %d types registered: the deepest value that encodes does not decode: %.300v", name, len(r.byName), err)
+			}
+			deeper := append([]byte{0x91}, b...) // in one array more
+			if _, err := decodeBody(&decoder{r: reader{b: deeper}, reg: r}); err == nil || !strings.Contains(err.Error(), "nested deeper") {
+				t.Errorf("%s, %d types registered: one level deeper than the encoder allows decodes (%v)", name, len(r.byName), err)
+			}
+		}
+	}
+}
+
+// Types for the map key tests: keyed is registered, so its maps' keys are
+// read into their declared types; regKey is registered and plainKey not.
+type (
+	keyed struct {
+		Bytes map[[2]byte]int
+		Plain map[plainKey]int
+		Any   map[any]int
+		Arr   map[[1]any]int
+		Reg   map[regKey]int
+	}
+	regKey   struct{ A any }
+	plainKey struct{ A int }
+	keyErr   struct{ A int } // an error type, not registered
+)
+
+func (keyErr) Error() string { return "key error" }
+
+// A map key that would arrive as a value Go cannot use as a key ([]byte,
+// []any, a map) fails encoding, naming the key; one that arrives
+// comparable still travels.
+func TestMapKeysArriveComparable(t *testing.T) {
+	var reg registry
+	reg.add(keyed{})
+	reg.add(regKey{})
+	encode := func(v any) ([]byte, error) {
+		return encodeMessage(nil, &reg, 0, "s", "n", v)
+	}
+	p := &plainKey{}
+	bad := []struct {
+		v    any
+		path string // where the error says it is
+	}{
+		{map[[2]byte]int{{1, 2}: 1}, "[[2]uint8{0x1, 0x2}](key)"},
+		{map[[2]int]int{{1, 2}: 1}, "[[2]int{1, 2}](key)"},
+		{map[[0]string]int{{}: 1}, "[[0]string{}](key)"},
+		{map[plainKey]int{{1}: 1}, "[natsbus.plainKey{A:1}](key)"},
+		{map[*plainKey]int{{1}: 1}, "[&natsbus.plainKey{A:1}](key)"},
+		{map[any]int{p: 1}, fmt.Sprintf("[(*natsbus.plainKey)(%p)](key)", p)},
+		{map[any]int{[2]byte{}: 1}, "[[2]uint8{0x0, 0x0}](key)"},
+		{map[any]int{plainKey{}: 1}, "[natsbus.plainKey{A:0}](key)"},
+		{map[regKey]int{{A: [1]int{1}}: 1}, "[natsbus.regKey{A:[1]int{1}}](key).A"},
+		{[]any{map[any]int{regKey{A: plainKey{}}: 1}}, "[0][natsbus.regKey{A:natsbus.plainKey{A:0}}](key).A"},
+		{keyed{Any: map[any]int{[2]byte{}: 1}}, ".Any[[2]uint8{0x0, 0x0}](key)"},
+		{regKey{A: map[[2]byte]int{{1, 2}: 1}}, ".A[[2]uint8{0x1, 0x2}](key)"}, // by the table again
+		{keyed{Arr: map[[1]any]int{{[2]int{}}: 1}}, ".Arr[[1]interface {}{[2]int{0, 0}}](key)[0]"},
+		{keyed{Reg: map[regKey]int{{A: plainKey{}}: 1}}, ".Reg[natsbus.regKey{A:natsbus.plainKey{A:0}}](key).A"},
+	}
+	for _, c := range bad {
+		_, err := encode(c.v)
+		if err == nil || !strings.Contains(err.Error(), "cannot be a map key") || !strings.Contains(err.Error(), "at "+c.path+":") {
+			t.Errorf("%#v: encode = %v; want an error at %s saying it cannot be a map key", c.v, err, c.path)
+		}
+	}
+	one := 1
+	good := []any{
+		map[int]string{1: "a"},
+		map[bool]int{true: 1},
+		map[float64]int{1.5: 1},
+		map[complex64]int{1i: 1},
+		map[time.Time]int{time.Unix(1, 0): 1},
+		map[*int]int{&one: 1},
+		map[*regKey]int{{A: []int{1}}: 1},
+		map[regKey]int{{A: "x"}: 1, {A: nil}: 2, {A: regKey{A: 1}}: 3},
+		map[any]int{nil: 0, 1: 1, "s": 2, keyErr{}: 3, &regKey{}: 4, time.Time{}: 5},
+		keyed{
+			Bytes: map[[2]byte]int{{1, 2}: 1},
+			Plain: map[plainKey]int{{1}: 1},
+			Any:   map[any]int{1: 1, regKey{A: 1}: 2},
+			Arr:   map[[1]any]int{{"x"}: 1},
+			Reg:   map[regKey]int{{A: &regKey{A: []int{}}}: 1},
+		},
+	}
+	checkArrives(t, &reg, good)
+}
+
+// Types for the interface field tests: shown, regStringer and ptrStringer
+// are registered; the others are not.
+type (
+	shown struct {
+		S     fmt.Stringer
+		L     []fmt.Stringer
+		M     map[string]fmt.Stringer
+		E     error
+		T     interface{ Timeout() bool }
+		B     interface{ Bytes() []byte }
+		Inner struct{ S fmt.Stringer } // read into its declared type too
+		Any   any                      // by the table: anything arrives
+	}
+	regStringer   struct{ A int }
+	ptrStringer   struct{ A int }
+	unregStringer struct{ A int }
+	celsius       float64
+	rawBytes      []byte
+	timeoutErr    struct{}
+)
+
+func (regStringer) String() string   { return "reg" }
+func (*regStringer) Timeout() bool   { return false }
+func (*ptrStringer) String() string  { return "ptr" }
+func (ptrStringer) Error() string    { return "ptr error" }
+func (unregStringer) String() string { return "unreg" }
+func (unregStringer) Timeout() bool  { return true }
+func (*unregStringer) Error() string { return "unreg error" }
+func (celsius) String() string       { return "°C" }
+func (r rawBytes) String() string    { return string(r) }
+func (r rawBytes) Bytes() []byte     { return r }
+func (timeoutErr) Error() string     { return "timeout" }
+func (timeoutErr) Timeout() bool     { return true }
+
+// A value in a field of a non-empty interface type (fmt.Stringer, not
+// error) of a registered struct must arrive as a type that implements it:
+// a registered struct or a pointer to one, a time.Time, a
+// *msgport.Buffer, an error's text where the interface asks for no more
+// than Error. Anything else fails encoding, naming the field; in an
+// interface the table's types satisfy nothing but any.
+func TestInterfaceFieldsArrive(t *testing.T) {
+	var reg registry
+	reg.add(shown{})
+	reg.add(regStringer{})
+	reg.add(ptrStringer{})
+	encode := func(v any) ([]byte, error) {
+		return encodeMessage(nil, &reg, 0, "s", "n", v)
+	}
+	good := []any{
+		shown{},
+		shown{S: time.Unix(1, 0)},
+		shown{S: regStringer{1}},
+		shown{S: &ptrStringer{2}},
+		shown{S: (*ptrStringer)(nil)},
+		shown{S: (*unregStringer)(nil)},
+		shown{L: []fmt.Stringer{time.Time{}, regStringer{}, nil}},
+		shown{M: map[string]fmt.Stringer{"k": &ptrStringer{}}},
+		shown{E: keyErr{}},
+		shown{E: &ptrStringer{}},
+		shown{T: &regStringer{}},
+		shown{B: msgport.NewBuffer([]byte("buf"))},
+		shown{Inner: struct{ S fmt.Stringer }{regStringer{}}},
+		shown{Any: unregStringer{}},
+		shown{Any: struct{ S fmt.Stringer }{celsius(1)}}, // a map by the table
+		[]fmt.Stringer{celsius(1), unregStringer{}},      // []any by the table
+	}
+	checkArrives(t, &reg, good)
+	bad := []struct {
+		v          any
+		path, says string
+	}{
+		{shown{S: celsius(1)}, ".S", "a natsbus.celsius arrives as float64, which does not implement fmt.Stringer"},
+		{shown{S: unregStringer{}}, ".S", "arrives as map[string]interface {}"},
+		{shown{S: &unregStringer{}}, ".S", "a *natsbus.unregStringer arrives as *errors.errorString"},
+		{shown{S: rawBytes("x")}, ".S", "arrives as []uint8"},
+		{shown{L: []fmt.Stringer{time.Time{}, celsius(1)}}, ".L[1]", "does not implement fmt.Stringer"},
+		{shown{M: map[string]fmt.Stringer{"k": celsius(1)}}, `.M["k"]`, "does not implement fmt.Stringer"},
+		{shown{T: timeoutErr{}}, ".T", "arrives as *errors.errorString, which does not implement interface { Timeout() bool }"},
+		{shown{T: unregStringer{}}, ".T", "does not implement"},
+		{shown{B: rawBytes("x")}, ".B", "does not implement"},
+		{shown{Inner: struct{ S fmt.Stringer }{celsius(1)}}, ".Inner.S", "does not implement"},
+		{[]any{shown{S: celsius(1)}}, "[0].S", "does not implement"},
+	}
+	for _, c := range bad {
+		_, err := encode(c.v)
+		if err == nil || !strings.Contains(err.Error(), c.path+": ") || !strings.Contains(err.Error(), c.says) {
+			t.Errorf("%#v: encode = %v; want an error at %s saying %q", c.v, err, c.path, c.says)
+		}
+	}
+}
+
+// checkArrives checks that each value encodes and decodes.
+func checkArrives(t *testing.T, reg *registry, values []any) {
+	t.Helper()
+	for _, v := range values {
+		b, err := encodeMessage(nil, reg, 0, "s", "n", v)
+		if err != nil {
+			t.Errorf("%#v: encode: %v", v, err)
+			continue
+		}
+		if _, _, err := decodeMessage(b, reg); err != nil {
+			t.Errorf("%#v: decode: %v", v, err)
+		}
 	}
 }

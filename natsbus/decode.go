@@ -13,9 +13,15 @@ import (
 )
 
 // decoder reads values from r, turning registered type names into types
-// from reg. It never panics and never allocates much more than the input's
-// size: every length is checked against the bytes left, and nesting is
-// bounded by maxDepth.
+// from reg. It never panics, and nesting is bounded by maxDepth. What it
+// allocates is bounded by a multiple of the input's size, not by the size
+// itself: every length is checked against the bytes left, so no container
+// is made for more elements than the input has bytes, but a value takes
+// more memory than its bytes on the wire. Into the table's types an empty
+// array, one byte, becomes a []any of some 40 bytes in an interface, and a
+// map of one entry, two or three bytes, some 350 (up to about 170 times
+// the input in all); into a registered struct, each element of a slice
+// field takes the size of its Go type, however few bytes it came in.
 type decoder struct {
 	r   reader
 	reg *registry
@@ -205,18 +211,32 @@ func parseExtValue(typ int8, p []byte) (any, error) {
 	return nil, fmt.Errorf("extension %d of %d bytes", typ, len(p))
 }
 
-// readRegistered reads the body of a registered-struct extension: the type
-// name, then the fields. A type this side has not registered arrives as
-// map[string]any.
+// readRegistered reads the body of a registered-struct extension at depth:
+// the type name, then the fields. A type this side has not registered
+// arrives as map[string]any.
+//
+// Depth is counted as the encoder counts it: the struct is one level, its
+// fields one deeper, the extension around them adds none; a pointer (the
+// extension of a *T) is one level more.
 func (d *decoder) readRegistered(typ int8, depth int) (any, error) {
 	raw, ok, err := d.r.readStringBytes()
 	if err != nil || !ok {
 		return nil, stringError(d, err)
 	}
+	if typ == extStructPtr {
+		depth++
+	}
 	t, ok := d.reg.byName[string(raw)]
 	if !ok {
 		name := string(raw)
-		m, err := d.readAny(depth + 1)
+		c, err := d.r.peek()
+		if err != nil {
+			return nil, err
+		}
+		if !isMap(c) {
+			return nil, d.errorf("fields of %s: want a map of field names, got %s", name, codeName(c))
+		}
+		m, err := d.readAnyMap(depth)
 		if err != nil {
 			return nil, err
 		}
@@ -226,7 +246,7 @@ func (d *decoder) readRegistered(typ int8, depth int) (any, error) {
 		return m, nil
 	}
 	p := reflect.New(t)
-	if err := d.readFields(p.Elem(), depth+1); err != nil {
+	if err := d.readFields(p.Elem(), depth); err != nil {
 		return nil, atPath(err, "("+string(raw)+")")
 	}
 	if typ == extStructPtr {
@@ -266,8 +286,10 @@ func (d *decoder) readFields(v reflect.Value, depth int) error {
 	return nil
 }
 
-// readInto reads one value into v, which must be settable, converting
-// where no information is lost and failing otherwise.
+// readInto reads one value into v, which must be settable, converting as
+// the package documentation says (an integer within the range of an
+// integer field, any number rounded into a float field) and failing
+// otherwise.
 func (d *decoder) readInto(v reflect.Value, depth int) error {
 	if depth > maxDepth {
 		return d.errorf("nested deeper than %d levels", maxDepth)
@@ -593,7 +615,9 @@ func (d *decoder) readStruct(v reflect.Value, c byte, depth int) error {
 	if want := t.PkgPath() + "." + t.Name(); name != want {
 		return d.errorf("want %s, got a %s", t, name)
 	}
-	if err := d.readFields(v, depth+1); err != nil {
+	// The extension adds no level (see readRegistered); a pointer to the
+	// struct was counted by readInto.
+	if err := d.readFields(v, depth); err != nil {
 		return err
 	}
 	if d.r.off != end {

@@ -102,8 +102,10 @@
 //	string                                      string
 //	[]byte, [N]byte                             []byte (an empty one stays empty and non-nil)
 //	any other slice or array                    []any
-//	map[string]V, and any empty map             map[string]any
-//	map[K]V with K not string                   map[any]any, its keys also by this table
+//	a map whose keys all arrive as strings      map[string]any
+//	  (a map[string]V, any empty map, a
+//	  map[any]V holding only string keys)
+//	any other map                               map[any]any, its keys also by this table
 //	time.Time                                   time.Time in UTC, the same instant (Equal)
 //	error, of a type not registered             an error with the same Error() text
 //	*msgport.Buffer                             *msgport.Buffer holding a copy of the bytes
@@ -117,13 +119,26 @@
 // receives them. Inside a registered struct every field arrives with its
 // declared type, whatever the table says: an int field as an int, a field of
 // an unregistered struct type as that struct, a map[int]string as a
-// map[int]string. Numbers convert between fields of different types only
-// without loss; a string field accepts bytes and a []byte field a string.
-// Unexported fields are not sent. A field the receiver's type lacks is
-// skipped and one the message lacks keeps its zero value, so a type can gain
-// and lose fields while old and new processes still talk. A Bus that has not
-// registered a type receives its values as maps, like any unregistered
-// struct.
+// map[int]string. Where the sender's field has another type than the
+// receiver's (the type changed between versions), numbers convert: an
+// integer into an integer field only within the field's range, and any
+// number into a float field, rounded to it (0.1 into a float32, an integer
+// above 2^53 into a float64), failing only if it overflows; a float never
+// goes into an integer field. A string field accepts bytes and a []byte
+// field a string. Unexported fields are not sent. A field the receiver's
+// type lacks is skipped and one the message lacks keeps its zero value, so
+// a type can gain and lose fields while old and new processes still talk. A
+// Bus that has not registered a type receives its values as maps, like any
+// unregistered struct.
+//
+// A field of type any or error holds what arrives by the table. A field of
+// another interface type, such as fmt.Stringer (or a slice, array or map
+// of one), can hold only a value that arrives as a type implementing it: a
+// registered struct or a pointer to one (on a receiver that registered it
+// too), a time.Time, a *msgport.Buffer, or, where the interface asks for
+// no more than Error, an error (which arrives as its text). Any other
+// value there, such as a number, a string or a struct that is not
+// registered, fails PostMessage, naming the field.
 //
 // What msgport's structured clone keeps and the wire does not: the sharing
 // of memory (two references to one object arrive as two objects),
@@ -131,8 +146,24 @@
 // does not hold on the far side), a time's Location and monotonic reading.
 // What cannot be sent at all, failing PostMessage with nothing delivered
 // anywhere: a non-nil func, chan or unsafe.Pointer, a cycle or anything
-// nested more than 10,000 levels deep, a detached *msgport.Buffer, and a
-// message larger than the server's max_payload (1 MiB by default).
+// nested more than 10,000 levels deep, a detached *msgport.Buffer, a value
+// in a registered struct's field of non-empty interface type that would not
+// arrive as one (see above), a map key that would arrive as a value Go
+// cannot use as a key, and a message larger than the server's max_payload
+// (1 MiB by default).
+//
+// Map keys arrive by the table, so an array key (a [N]byte too) would
+// arrive as a []byte or []any, and a key of a struct type that is not
+// registered, or a pointer to one, as a map: such keys fail PostMessage,
+// naming the key. Numbers, strings, bools, times, errors, *msgport.Buffer,
+// registered structs and pointers to them make keys that arrive (a
+// registered struct's fields arrive with their declared types, so of those
+// only a value in an interface field is looked at, again by the table).
+// Inside a registered struct a map's keys arrive with the declared key
+// type, so there only what sits in an interface in them can fail. Keys
+// that the table makes equal, such as int(1) and int64(1) in a map[any]V,
+// arrive as one key holding the value that came last on the wire (map
+// order): avoid mixing such key types in one map.
 //
 // # Undecodable messages
 //

@@ -10,9 +10,14 @@ import (
 	"github.com/seed01aa7ee5/msgport"
 )
 
-// maxDepth bounds how deeply values nest on the wire, both ways: it keeps a
-// cyclic value from recursing forever when sent and a hostile message from
-// exhausting the stack when received.
+// maxDepth bounds how deeply values nest, both ways: it keeps a cyclic
+// value from recursing forever when sent and a hostile message from
+// exhausting the stack when received. Encoder and decoder count levels
+// alike: a slice, array, map or struct is one level and its elements or
+// fields one deeper, a pointer one more, an interface none. Where the wire
+// keeps no trace of a pointer (all but a *T of a registered struct, or a
+// pointer in a field of a registered struct's declared type), only the
+// encoder counts it, so a message that encodes is never too deep to decode.
 const maxDepth = 10000
 
 // errTooLarge is returned when an encoding passes its size limit.
@@ -23,6 +28,10 @@ type encoder struct {
 	buf   []byte
 	reg   *registry
 	limit int // stop once buf is longer than this; 0 means no limit
+	// typed is set while the receiver will read what is written into the
+	// value's declared type (inside a registered struct) rather than by the
+	// package documentation's table (in an interface).
+	typed bool
 }
 
 func (e *encoder) errorf(format string, args ...any) error {
@@ -144,10 +153,16 @@ func (e *encoder) encodeMap(v reflect.Value, depth int) error {
 	// per entry, unlike MapIter.Key and Value.
 	t := v.Type()
 	k, x := reflect.New(t.Key()).Elem(), reflect.New(t.Elem()).Elem()
+	// A key must also arrive as a value that can be a key.
+	checkKeys := e.keysNeedCheck(t.Key())
 	for it := v.MapRange(); it.Next(); {
 		k.SetIterKey(it)
 		x.SetIterValue(it)
-		if err := e.encode(k, depth+1); err != nil {
+		err := e.encode(k, depth+1)
+		if err == nil && checkKeys {
+			err = e.keyProblem(k, e.typed)
+		}
+		if err != nil {
 			return atPath(err, fmt.Sprintf("[%#v](key)", k))
 		}
 		if err := e.encode(x, depth+1); err != nil {
@@ -176,7 +191,11 @@ func (e *encoder) encodeStruct(v reflect.Value, depth int, ext int8) error {
 	if e.buf, err = appendString(e.buf, name); err != nil {
 		return err
 	}
-	if err := e.encodeFields(v, depth); err != nil {
+	typed := e.typed
+	e.typed = true // the receiver reads the fields into their declared types
+	err = e.encodeFields(v, depth)
+	e.typed = typed
+	if err != nil {
 		return err
 	}
 	e.buf, err = finishExt(e.buf, start)
@@ -266,16 +285,25 @@ func atPath(err error, step string) error {
 	return pe
 }
 
-// encodeInterface writes the dynamic value of v (see encodeAny).
+// encodeInterface writes the dynamic value of v (see encodeAny). Where the
+// receiver reads v into its declared type, a non-empty interface, the
+// value must arrive as a type that implements it (see implementsProblem).
 func (e *encoder) encodeInterface(v reflect.Value, depth int) error {
+	var err error
 	switch {
 	case v.IsNil():
 		e.buf = appendNil(e.buf)
 		return nil
 	case v.CanInterface():
-		return e.encodeAny(v.Interface(), depth)
+		err = e.encodeAny(v.Interface(), depth)
+	default:
+		err = e.encodeDynamic(v.Elem(), depth) // read through an unexported field
 	}
-	return e.encodeDynamic(v.Elem(), depth) // read through an unexported field
+	// An error always arrives as one: as its text or its registered type.
+	if t := v.Type(); err == nil && e.typed && t.NumMethod() > 0 && t != errorType {
+		err = e.implementsProblem(v)
+	}
+	return err
 }
 
 // encodeAny writes x, the dynamic value of an interface, at the depth of
@@ -310,13 +338,20 @@ func (e *encoder) encodeAny(x any, depth int) error {
 	return err
 }
 
-// encodeDynamic writes d, the dynamic value of an interface; an error that
-// is not of a registered type travels as its text.
+// encodeDynamic writes d, the dynamic value of an interface, which the
+// receiver reads by the table; an error that is not of a registered type
+// travels as its text.
 func (e *encoder) encodeDynamic(d reflect.Value, depth int) error {
+	typed := e.typed
+	e.typed = false
+	var err error
 	if d.Type().Implements(errorType) && !e.registered(d.Type()) {
-		return e.encodeError(d)
+		err = e.encodeError(d)
+	} else {
+		err = e.encode(d, depth)
 	}
-	return e.encode(d, depth)
+	e.typed = typed
+	return err
 }
 
 // encodeAnyMap writes a map[string]any, the map at depth.

@@ -12,10 +12,13 @@ import (
 
 // This file holds the msgpack primitives: appending values to a byte slice
 // and reading them back with every length checked against the bytes that
-// are left, so that no input, however hostile, makes the reader allocate
-// more than the input's size or index out of range. The format is standard
-// msgpack (https://github.com/msgpack/msgpack/blob/master/spec.md); the
-// tests check it against github.com/vmihailenco/msgpack/v5.
+// are left. No input, however hostile, makes the reader index out of range
+// or return a length longer than the bytes left, so a container is never
+// made for more elements than the input has bytes (each element may still
+// take many more bytes in memory than on the wire: see decoder). The
+// format is standard msgpack
+// (https://github.com/msgpack/msgpack/blob/master/spec.md); the tests
+// check it against github.com/vmihailenco/msgpack/v5.
 
 // Extension types. -1 is msgpack's own timestamp; the others are natsbus's.
 const (

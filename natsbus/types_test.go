@@ -87,6 +87,7 @@ func TestTypeTable(t *testing.T) {
 		{"nil inside", map[string]any{"m": map[string]any(nil), "s": []any(nil), "x": nil}, map[string]any{"m": nil, "s": nil, "x": nil}},
 		{"map[K]V", map[int]string{1: "x"}, map[any]any{int64(1): "x"}},
 		{"map[any]V mixed keys", map[any]int{"s": 1, 2: 2}, map[any]any{"s": int64(1), int64(2): int64(2)}},
+		{"map[any]V string keys", map[any]int{"s": 1, Color("c"): 2}, map[string]any{"s": int64(1), "c": int64(2)}},
 		{"nested", map[string]any{"l": []any{map[string]int{"z": 0}}}, map[string]any{"l": []any{map[string]any{"z": int64(0)}}}},
 		{"unregistered struct", Plain{A: 1, B: "b", hidden: 3}, map[string]any{"A": int64(1), "B": "b"}},
 		{"pointer to unregistered struct", &Plain{A: 2}, map[string]any{"A": int64(2), "B": ""}},
@@ -252,10 +253,14 @@ func TestTypeName(t *testing.T) {
 	}
 }
 
+// Labelled is registered in TestCannotSend: its field reads into a
+// fmt.Stringer.
+type Labelled struct{ Label fmt.Stringer }
+
 // What cannot be sent fails PostMessage, with nothing delivered anywhere,
 // and says where in the value it is.
 func TestCannotSend(t *testing.T) {
-	bus1, bus2 := pair(t)
+	bus1, bus2 := pair(t, natsbus.WithTypes(Labelled{}))
 	local := join(t, bus1, "bad")
 	remote := join(t, bus2, "bad")
 	from := sender(t, bus1, "bad")
@@ -276,6 +281,16 @@ func TestCannotSend(t *testing.T) {
 	err := bus1.Publish("bad", nil, map[string]any{"jobs": []any{1, func() {}}})
 	if err == nil || !strings.Contains(err.Error(), `["jobs"][1]`) {
 		t.Errorf("func: Publish = %v, want an error naming [\"jobs\"][1]", err)
+	}
+	// A [2]byte key would arrive as a []byte, which cannot be a map key.
+	err = bus1.Publish("bad", nil, map[[2]byte]string{{1, 2}: "x"})
+	if err == nil || !strings.Contains(err.Error(), "[[2]uint8{0x1, 0x2}](key)") || !strings.Contains(err.Error(), "cannot be a map key") {
+		t.Errorf("[2]byte key: Publish = %v, want an error naming the key", err)
+	}
+	// A time.Duration is a fmt.Stringer, but would arrive as an int64.
+	err = bus1.Publish("bad", nil, Labelled{Label: time.Second})
+	if err == nil || !strings.Contains(err.Error(), ".Label") || !strings.Contains(err.Error(), "does not implement fmt.Stringer") {
+		t.Errorf("Stringer field: Publish = %v, want an error naming .Label", err)
 	}
 	post(t, from, "ok")
 	for _, ch := range []*msgport.BroadcastChannel{local, remote} {
