@@ -37,8 +37,12 @@ type Stage func(ctx context.Context, in, out *MessagePort) error
 // way and everywhere at once: the first stage to fail cancels the others'
 // context and closes its input, so whoever posts upstream of it, In
 // included, gets ErrClosed, and Wait returns that first error. Closing Out
-// stops the pipeline early and cleanly: the last stage's posts fail with
-// ErrClosed, it stops, and so on upstream; Wait returns nil. Cancelling the
+// stops the pipeline early and cleanly: the last stage's next post fails
+// with ErrClosed, it stops, and so on upstream; Wait returns nil. Each stage
+// notices only when it next posts (a MapStage waiting in Receive, only once
+// its next input has arrived), so a pipeline that is idle when Out is
+// closed stops once more input comes through or In is closed. (A Stage of
+// one's own can notice sooner by watching out.Done().) Cancelling the
 // context given to NewPipeline stops every stage; Wait then returns the
 // context's error.
 //

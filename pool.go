@@ -46,10 +46,11 @@ type Pool[In, Out any] struct {
 	pending map[uint64]pending[Out]
 	lastID  uint64
 	next    int // where the search for the least busy worker starts
-	closed  bool
 
-	closeOnce sync.Once
-	closeErr  error
+	closing    context.Context // done once Close has begun (cancelled under mu)
+	beginClose context.CancelFunc
+	closeOnce  sync.Once
+	closeErr   error
 }
 
 // poolWorker is one of a pool's workers, with the number of requests it
@@ -119,6 +120,7 @@ func NewPool[In, Out any](ctx context.Context, workers int, fn func(ctx context.
 		sem:     semaphore.NewWeighted(int64(cfg.maxInFlight)),
 		pending: make(map[uint64]pending[Out]),
 	}
+	p.closing, p.beginClose = context.WithCancel(context.Background())
 	p.workers = make([]*poolWorker, workers)
 	for i := range p.workers {
 		pw := &poolWorker{Worker: NewWorker(ctx, p.serve)}
@@ -137,24 +139,54 @@ func (p *Pool[In, Out]) MaxInFlight() int { return p.limit }
 
 // Submit hands in to a worker and returns the Reply that will hold the
 // result. It blocks while the pool is full, until a reply frees room or ctx
-// is done (ctx.Err()). It returns ErrClosed once the pool is closed or its
-// context is done, and a *DataCloneError, sending nothing, if in cannot be
-// cloned.
+// is done (ctx.Err()). It returns ErrClosed once Close has begun or the
+// pool's context is done (a Submit waiting for room when Close begins
+// returns ErrClosed then), and a *DataCloneError, sending nothing, if in
+// cannot be cloned.
 //
 // Once Submit has returned, the request runs to its end even if ctx is done
 // later: ctx bounds the wait for room, not the work (fn sees the pool's
 // context).
 func (p *Pool[In, Out]) Submit(ctx context.Context, in In) (*Reply[Out], error) {
-	if err := p.sem.Acquire(ctx, 1); err != nil {
-		return nil, err
+	if err := ctx.Err(); err != nil {
+		return nil, err // as the semaphore's Acquire would, even with room
+	}
+	if !p.sem.TryAcquire(1) {
+		if err := p.acquire(ctx); err != nil {
+			return nil, err
+		}
 	}
 	return p.send(in)
 }
 
+// acquire waits for one unit of room, giving up with ctx.Err() when ctx is
+// done, or with ErrClosed when Close begins: Close holds all the room while
+// it drains, and the semaphore serves its waiters in order, so a Submit
+// waiting behind it would otherwise wait for the whole drain.
+func (p *Pool[In, Out]) acquire(ctx context.Context) error {
+	if p.closing.Err() != nil {
+		return ErrClosed
+	}
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stop := context.AfterFunc(p.closing, cancel)
+	defer stop()
+	if err := p.sem.Acquire(wctx, 1); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return ErrClosed
+	}
+	return nil
+}
+
 // TrySubmit is Submit without the wait: when the pool is full it returns
-// ErrPoolFull at once.
+// ErrPoolFull at once, or ErrClosed once Close has begun.
 func (p *Pool[In, Out]) TrySubmit(in In) (*Reply[Out], error) {
 	if !p.sem.TryAcquire(1) {
+		if p.closing.Err() != nil {
+			return nil, ErrClosed
+		}
 		return nil, ErrPoolFull
 	}
 	return p.send(in)
@@ -181,7 +213,7 @@ func (p *Pool[In, Out]) send(in In) (*Reply[Out], error) {
 	}
 	r := &Reply[Out]{done: make(chan struct{})}
 	p.mu.Lock()
-	if p.closed {
+	if p.closing.Err() != nil {
 		p.mu.Unlock()
 		p.sem.Release(1)
 		return nil, ErrClosed
@@ -322,6 +354,11 @@ func (p *Pool[In, Out]) call(ctx context.Context, in In) (out Out, err error) {
 // pool closed, a value that cannot be cloned) is yielded after the results
 // of the values before it and ends the sequence.
 //
+// When ctx is done Map also stops waiting for results: it goes on yielding
+// the results that have arrived, in order, up to the first one that has
+// not, which it replaces by ctx.Err() to end the sequence; the results
+// after it are dropped (their requests still run).
+//
 // ins is read on another goroutine, ahead of the consumer by at most
 // MaxInFlight values; together with the pool's own bound, at most about
 // twice MaxInFlight results wait to be yielded. Breaking out of the loop
@@ -351,10 +388,10 @@ func (p *Pool[In, Out]) Map(ctx context.Context, ins iter.Seq[In]) iter.Seq2[Out
 			_ = g.Wait()
 		}()
 		for r := range replies {
-			out, err := r.Wait(ctx)
-			if err != nil && ctx.Err() != nil {
+			out, arrived, err := r.wait(ctx)
+			if !arrived {
 				var zero Out
-				yield(zero, ctx.Err())
+				yield(zero, err) // ctx's error
 				return
 			}
 			if !yield(out, err) {
@@ -368,17 +405,20 @@ func (p *Pool[In, Out]) Map(ctx context.Context, ins iter.Seq[In]) iter.Seq2[Out
 	}
 }
 
-// Close stops the pool from taking new requests (Submit then returns
-// ErrClosed), waits for the requests in flight to be answered, then stops
-// the workers and waits for them. It returns the workers' errors, joined
+// Close stops the pool from taking new requests (from then on Submit and
+// TrySubmit return ErrClosed, and a Submit waiting for room gives up with
+// it), waits for the requests in flight to be answered, then stops the
+// workers and waits for them. It returns the workers' errors, joined
 // (normally nil). To abandon requests in flight instead of waiting for them,
 // cancel the pool's context first. Close is idempotent: later calls wait for
 // the first and return its result. It must not be called from the pool's
 // function, which it would wait for.
 func (p *Pool[In, Out]) Close() error {
 	p.closeOnce.Do(func() {
+		// Under mu: a send that found the pool open has registered its
+		// request before this, and holds room that Close waits for below.
 		p.mu.Lock()
-		p.closed = true
+		p.beginClose() // and Submits waiting for room give up
 		p.mu.Unlock()
 		// Holding all the room means no request is in flight.
 		_ = p.sem.Acquire(context.Background(), int64(p.limit))
@@ -418,16 +458,22 @@ func (r *Reply[T]) Done() <-chan struct{} { return r.done }
 // ctx.Err(); the reply still arrives later. Wait may be called any number of
 // times.
 func (r *Reply[T]) Wait(ctx context.Context) (T, error) {
+	v, _, err := r.wait(ctx)
+	return v, err
+}
+
+// wait is Wait, also reporting whether the reply arrived: if not, err is
+// ctx's.
+func (r *Reply[T]) wait(ctx context.Context) (v T, arrived bool, err error) {
 	select {
 	case <-r.done:
-		return r.val, r.err
+		return r.val, true, r.err
 	default:
 	}
 	select {
 	case <-r.done:
-		return r.val, r.err
+		return r.val, true, r.err
 	case <-ctx.Done():
-		var zero T
-		return zero, ctx.Err()
+		return v, false, ctx.Err()
 	}
 }

@@ -299,6 +299,46 @@ func TestPoolMapCancel(t *testing.T) {
 	}
 }
 
+// When Map's context ends, a result that had already arrived is still
+// yielded as it is, the request's own error included; only a result still
+// awaited is replaced by the context's error.
+func TestPoolMapCancelKeepsArrivedErrors(t *testing.T) {
+	p := msgport.NewPool(ctxT(t), 1, func(_ context.Context, i int) (int, error) {
+		if i == 1 {
+			return 0, errBoom
+		}
+		return i, nil
+	}, msgport.WithMaxInFlight(2))
+	closePool(t, p)
+	ctx, cancel := context.WithCancel(ctxT(t))
+	defer cancel()
+	submitted := make(chan struct{}) // Map has submitted both values
+	ins := func(yield func(int) bool) {
+		if yield(0) && yield(1) {
+			close(submitted)
+		}
+	}
+	var got []error
+	for v, err := range p.Map(ctx, ins) {
+		if len(got) == 0 {
+			if err != nil || v != 0 {
+				t.Fatalf("result 0 = %v, %v", v, err)
+			}
+			// One worker, one port: once a request submitted after request
+			// 1 is answered, the reply to request 1 has arrived too.
+			await(t, submitted, "Map to submit both values")
+			if _, err := p.Do(ctxT(t), 2); err != nil {
+				t.Fatal(err)
+			}
+			cancel()
+		}
+		got = append(got, err)
+	}
+	if len(got) != 2 || !errors.Is(got[1], errBoom) {
+		t.Fatalf("Map yielded errors %v, want [<nil> boom]", got)
+	}
+}
+
 // Submit waiting for room gives up when its context ends.
 func TestPoolSubmitCancelled(t *testing.T) {
 	proceed := make(chan struct{})
@@ -398,6 +438,63 @@ func TestPoolCloseWaitsForInFlight(t *testing.T) {
 	}
 	if err := p.Close(); err != nil {
 		t.Errorf("second Close = %v", err)
+	}
+}
+
+// Once Close has begun, Submit and TrySubmit fail with ErrClosed at once,
+// while Close still waits for the request in flight (which holds all the
+// room), and a Submit that was waiting for room gives up with ErrClosed.
+func TestPoolSubmitDuringCloseFailsAtOnce(t *testing.T) {
+	proceed := make(chan struct{})
+	release := sync.OnceFunc(func() { close(proceed) })
+	defer release()
+	p := msgport.NewPool(ctxT(t), 1, func(_ context.Context, i int) (int, error) {
+		<-proceed
+		return i, nil
+	}, msgport.WithMaxInFlight(1))
+	r, err := p.Submit(ctxT(t), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waiting := make(chan error, 1)
+	go func() {
+		_, err := p.Submit(ctxT(t), 2) // waits for room, or finds Close begun
+		waiting <- err
+	}()
+	closed := make(chan error, 1)
+	go func() { closed <- p.Close() }()
+	// Until Close begins the pool is full; then TrySubmit must say closed.
+	ctx := ctxT(t)
+	for {
+		_, err := p.TrySubmit(3)
+		if errors.Is(err, msgport.ErrClosed) {
+			break
+		}
+		if !errors.Is(err, msgport.ErrPoolFull) {
+			t.Fatalf("TrySubmit while full = %v, want ErrPoolFull", err)
+		}
+		if ctx.Err() != nil {
+			t.Fatal("TrySubmit still returns ErrPoolFull while Close drains")
+		}
+		runtime.Gosched()
+	}
+	if _, err := p.Submit(ctxT(t), 4); !errors.Is(err, msgport.ErrClosed) {
+		t.Errorf("Submit while Close drains = %v, want ErrClosed", err)
+	}
+	if err := await(t, waiting, "the waiting Submit"); !errors.Is(err, msgport.ErrClosed) {
+		t.Errorf("Submit waiting for room when Close began = %v, want ErrClosed", err)
+	}
+	select {
+	case err := <-closed:
+		t.Fatalf("Close returned (%v) with a request in flight", err)
+	default:
+	}
+	release()
+	if err := await(t, closed, "Close"); err != nil {
+		t.Fatalf("Close = %v", err)
+	}
+	if v, err := r.Wait(ctxT(t)); err != nil || v != 1 {
+		t.Fatalf("reply = %v, %v", v, err)
 	}
 }
 

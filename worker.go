@@ -5,8 +5,10 @@ import (
 	"errors"
 )
 
-// ErrTerminated is the cause (see context.Cause) of a worker's context once
-// Terminate has been called.
+// ErrTerminated is the cause (see context.Cause) of a worker's context when
+// Terminate cancels it. The worker cancels that context itself, with cause
+// context.Canceled, as soon as its function returns, so a Terminate that
+// comes later leaves the cause at context.Canceled.
 var ErrTerminated = errors.New("msgport: worker terminated")
 
 // errGoexit is what Wait reports for a function that called runtime.Goexit.
@@ -38,9 +40,11 @@ type WorkerFunc func(ctx context.Context, port *MessagePort) error
 // posted before returning, and before the "close" event: so it is
 // dispatched in order, never concurrently with the port's other listeners,
 // and a parent that uses Receive or Messages gets it too, as a MessageEvent
-// of Type "error". It is not sent when the function closed its own port
-// before returning, when the parent closed its port, or after Terminate;
-// Wait reports the error in every case.
+// of Type "error". It is not sent when the function closed its own port or
+// transferred it away before returning, when the parent closed its port, or
+// after Terminate. Wait returns the error whether or not the event was sent
+// (after Terminate, the errors a terminated function typically returns are
+// reported as nil: see Wait).
 //
 // Close (of the embedded port) closes the channel: the worker's port sees
 // ErrClosed once drained, and its function should return. Terminate also
@@ -134,7 +138,14 @@ func (w *Worker) Terminate() {
 // *PanicError if it panicked, nil if it returned nil. After Terminate, an
 // error matching context.Canceled or ErrClosed (what a terminated function
 // typically returns) is reported as nil. Wait may be called any number of
-// times, from any goroutine, including from the parent's listeners.
+// times, from any goroutine, including from the parent's "error" and
+// "close" listeners.
+//
+// On a channel made WithCapacity, when the function failed, Wait also waits
+// until the parent's queue has room for the "error" event (or either port is
+// closed). So whatever takes the parent's messages — a "message" listener, a
+// Receive loop — must not call Wait while that queue may be full: it would
+// be waiting for itself.
 func (w *Worker) Wait() error {
 	<-w.done
 	return w.err
