@@ -61,7 +61,7 @@ func newBrowser(t *testing.T, ctx context.Context, exe string) context.Context {
 	return tab
 }
 
-// joinRoom opens the page at url and joins room as nick, waiting until the
+// openAndJoin opens the page at url and joins room as nick, waiting until the
 // server has accepted the join.
 func openAndJoin(url, room, nick string) chromedp.Action[chromedp.Void] {
 	return chromedp.Steps(

@@ -51,9 +51,9 @@ func startNATS(hostport string, log *slog.Logger) (*server.Server, error) {
 // rooms meet on. close closes the bus, then the connection, after flushing
 // what is still buffered (the last members' "leave" events).
 func connectBus(url string) (bus msgport.Bus, close func(), err error) {
-	nc, err := nats.Connect(url, nats.Name("msgport chat"))
+	nc, err := dialNATS(url)
 	if err != nil {
-		return nil, nil, fmt.Errorf("connect to NATS at %s: %w", url, err)
+		return nil, nil, err
 	}
 	// RoomEvent is registered so that it arrives as a RoomEvent, not as a
 	// map of its fields.
@@ -67,6 +67,18 @@ func connectBus(url string) (bus msgport.Bus, close func(), err error) {
 		nc.FlushTimeout(2 * time.Second)
 		nc.Close()
 	}, nil
+}
+
+// dialNATS connects to the NATS server at url. When the connection breaks,
+// nats.go tries to reconnect every ReconnectWait (2 s) for as long as the
+// chat runs, not the default 60 times: after those nats.go would close the
+// connection for good, and every join and message after it would fail.
+func dialNATS(url string) (*nats.Conn, error) {
+	nc, err := nats.Connect(url, nats.Name("msgport chat"), nats.MaxReconnects(-1))
+	if err != nil {
+		return nil, fmt.Errorf("connect to NATS at %s: %w", url, err)
+	}
+	return nc, nil
 }
 
 // natsLogger sends the embedded server's log to slog, notices at debug

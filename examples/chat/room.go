@@ -11,7 +11,7 @@ import (
 // RoomEvent is what travels on a room's BroadcastChannel: a member joined,
 // left, or said something. It is a plain struct of strings and numbers, so
 // it clones in-process and encodes for natsbus (registered with
-// natsbus.WithTypes in run).
+// natsbus.WithTypes in connectBus).
 type RoomEvent struct {
 	Type string // typeJoin, typeLeave or typeMessage
 	Nick string

@@ -8,8 +8,8 @@
 // the input; the closing travels down the stages, and the last one, which
 // aggregates, posts its summary on Out when its input ends.
 //
-//	go run ./examples/pipeline                # a built-in text
-//	go run ./examples/pipeline -top 5 < file  # or standard input: -file -
+//	go run ./examples/pipeline                        # a built-in text
+//	go run ./examples/pipeline -top 5 -file - < file  # standard input
 //	go run ./examples/pipeline -file README.md
 package main
 

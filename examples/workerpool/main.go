@@ -1,10 +1,11 @@
 // Command workerpool hashes a few thousand items on a msgport.Pool, drawing
 // a progress bar while it works and printing a summary at the end.
 //
-// Each item goes to an idle worker as a structured clone; the worker
-// stretches it with rounds of SHA-256 and posts back the digest; Pool.Map
-// hands the digests back in item order, so the checksum over all of them is
-// the same whatever the number of workers.
+// Each item goes, as a structured clone, to the least busy worker (an idle
+// one when there is one), with at most twice as many items in flight as
+// there are workers; the worker stretches it with rounds of SHA-256 and
+// posts back the digest; Pool.Map hands the digests back in item order, so
+// the checksum over all of them is the same whatever the number of workers.
 //
 //	go run ./examples/workerpool
 //	go run ./examples/workerpool -n 20000 -workers 8 -rounds 500
