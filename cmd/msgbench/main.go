@@ -1,10 +1,14 @@
 // Command msgbench measures msgport against its performance targets.
 //
-// It runs the Go benchmarks of the root package (and natsbus's, when that
-// module has them) with go test, and the Node.js baseline
-// (shared/bench/node-baseline/bench.mjs), takes the median of every figure,
-// prints the targets table with ratios and a verdict per row, and writes
-// results.md, the raw outputs and SVG charts to docs/bench:
+// It runs, with go test, the root package's benchmarks that the targets
+// use (the defaultBench pattern; -bench picks others) in -count passes, each
+// its own go test run, then as many passes of natsbus's benchmarks matching
+// -bench=Throughput, in natsbus/, when natsbus/go.mod exists; then the
+// Node.js baseline's bench.mjs -node-runs times, found at -node, else
+// $MSGBENCH_NODE_BASELINE, else ../shared/bench/node-baseline relative to
+// the repository root. It takes the median of every figure, prints the
+// targets table with ratios and a verdict per row, and writes results.md,
+// the raw outputs and SVG charts to docs/bench:
 //
 //	go run ./cmd/msgbench                 # full run: several minutes
 //	go run ./cmd/msgbench -quick          # smoke run

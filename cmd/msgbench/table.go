@@ -48,8 +48,13 @@ type Target struct {
 }
 
 // Targets are the rows of the issue "Performance: ahead of every peer, close
-// to the floor", then reference rows. Ratios are taken between medians
-// measured in one go test run (Go rows) or one msgbench run (Node rows).
+// to the floor", then reference rows. Ratios are taken between medians of
+// the same msgbench run: a Go figure's median is over its -count passes
+// (each a separate go test run; natsbus's figures come from passes of their
+// own in natsbus/, after the root package's), a Node figure's over the
+// -node-runs runs of the baseline. For an AtMost row between two Go
+// figures, Row.Passes and Row.PassesMet count the passes and those whose
+// own ratio met the target.
 var Targets = []Target{
 	{What: "clone, small struct", Short: "clone small / hand-written",
 		Subject: goRef("BenchmarkClone/small/msgport", "ns/op"), Base: goRef("BenchmarkClone/small/handwritten", "ns/op"),
