@@ -14,10 +14,10 @@ import (
 type Bus interface {
 	// Subscribe adds sub to the channel called name: from when Subscribe
 	// returns until cancel is called, sub receives every message published
-	// to name by any other subscriber, in each publisher's order. A
-	// Publish already under way when cancel is called may still reach sub;
-	// none that starts after cancel returns does. An error means sub was not
-	// added.
+	// to name with a from other than sub (publishers need not be
+	// subscribed), in each publisher's order. A Publish already under way
+	// when cancel is called may still reach sub; none that starts after
+	// cancel returns does. An error means sub was not added.
 	Subscribe(name string, sub Subscriber) (cancel func(), err error)
 
 	// Publish delivers msg to every subscriber of name except from (which
@@ -82,10 +82,12 @@ func (b *LocalBus) Publish(name string, from Subscriber, msg any) error {
 // first: Deliver takes its clone before it returns, and the last of them,
 // if it is an Owner and no BroadcastChannel of this package follows, is
 // handed msg itself with DeliverOwned. This package's BroadcastChannels
-// then share msg: each takes its own clone when the message reaches it, on
-// its own goroutine, so the copies of a fan-out are made in parallel and a
-// slow one holds up neither the publisher nor the other channels; the last
-// to take it gets msg itself, sparing a clone. DeliverAll does not block.
+// then share msg: each takes its own clone when the message reaches it —
+// on its dispatcher, or on the goroutine that calls Receive — so the copies
+// of a fan-out are made in parallel and a slow one holds up neither the
+// publisher nor the other channels; a channel that finds every other one
+// has taken its clone gets msg itself, sparing a clone (not always the last
+// one: see BroadcastChannel). DeliverAll does not block.
 func DeliverAll(members []Subscriber, from Subscriber, msg any) {
 	ours := 0
 	var prev Subscriber // the previous member of another kind, not yet delivered to

@@ -29,6 +29,7 @@ type DataCloneError struct {
 	Reason string
 }
 
+// Error says where cloning failed and why, naming the type when there is one.
 func (e *DataCloneError) Error() string {
 	where := e.Path
 	if where == "" {
@@ -50,6 +51,7 @@ type PanicError struct {
 	Stack []byte // the panicking goroutine's stack, as runtime/debug.Stack
 }
 
+// Error returns "msgport: panic: " followed by the panic value, formatted with %v.
 func (e *PanicError) Error() string {
 	return fmt.Sprintf("msgport: panic: %v", e.Value)
 }
