@@ -42,9 +42,11 @@ type WorkerFunc func(ctx context.Context, port *MessagePort) error
 // and a parent that uses Receive or Messages gets it too, as a MessageEvent
 // of Type "error". It is not sent when the function closed its own port or
 // transferred it away before returning, when the parent closed its port, or
-// after Terminate. Wait returns the error whether or not the event was sent
-// (after Terminate, the errors a terminated function typically returns are
-// reported as nil: see Wait).
+// after Terminate. On a channel made WithCapacity it is queued even when
+// the parent's queue is full, one past the bound, so a failing worker never
+// waits for its parent. Wait returns the error whether or not the event was
+// sent (after Terminate, the errors a terminated function typically returns
+// are reported as nil: see Wait).
 //
 // Close (of the embedded port) closes the channel: the worker's port sees
 // ErrClosed once drained, and its function should return. Terminate also
@@ -99,9 +101,10 @@ func (w *Worker) finish(ctx context.Context, port *MessagePort, err error) {
 	if err != nil && !terminated {
 		// Post through the worker's own end, like its last message: it
 		// queues behind everything fn posted and follows the parent's port
-		// if that was transferred. It fails, and nothing is sent, when
-		// either end is already closed.
-		_ = port.box.Post(context.Background(), MessageEvent{Event: Event{Type: typeError}, Data: err}, nil)
+		// if that was transferred. It does not wait for room in a bounded
+		// queue: the parent may be waiting in Wait. It fails, and nothing is
+		// sent, when either end is already closed.
+		_ = port.box.PostPastBound(MessageEvent{Event: Event{Type: typeError}, Data: err})
 	}
 	port.Close()
 	w.cancel(nil)
@@ -140,12 +143,6 @@ func (w *Worker) Terminate() {
 // typically returns) is reported as nil. Wait may be called any number of
 // times, from any goroutine, including from the parent's "error" and
 // "close" listeners.
-//
-// On a channel made WithCapacity, when the function failed, Wait also waits
-// until the parent's queue has room for the "error" event (or either port is
-// closed). So whatever takes the parent's messages — a "message" listener, a
-// Receive loop — must not call Wait while that queue may be full: it would
-// be waiting for itself.
 func (w *Worker) Wait() error {
 	<-w.done
 	return w.err

@@ -148,6 +148,27 @@ func TestWorkerErrorEventWithReceive(t *testing.T) {
 	}
 }
 
+// A worker that fails with its parent's bounded queue full does not wait
+// for room: Wait returns before the parent has taken anything, and the
+// error event still comes in line, one past the bound.
+func TestWorkerFailsIntoFullQueue(t *testing.T) {
+	w := msgport.NewWorker(ctxT(t), func(ctx context.Context, port *msgport.MessagePort) error {
+		post(t, port, "last words") // fills the parent's queue
+		return errBoom
+	}, msgport.WithCapacity(1))
+	waited := make(chan error, 1)
+	go func() { waited <- w.Wait() }()
+	if err := await(t, waited, "Wait with the parent's queue full"); !errors.Is(err, errBoom) {
+		t.Fatalf("Wait = %v, want errBoom", err)
+	}
+	if e := receive(t, w); e.Type != "message" || e.Data != "last words" {
+		t.Fatalf("first = %s %v, want the message", e.Type, e.Data)
+	}
+	if e := receive(t, w); e.Type != "error" || !errors.Is(e.Data.(error), errBoom) {
+		t.Fatalf("second = %s %v, want the error", e.Type, e.Data)
+	}
+}
+
 func TestWorkerTerminate(t *testing.T) {
 	for _, tc := range []struct {
 		name string

@@ -192,6 +192,27 @@ func (m *Mailbox[T]) Post(ctx context.Context, item T, mv *Moves[T]) error {
 	}
 }
 
+// PostPastBound adds item to the peer's queue without waiting for room: on
+// a bounded queue that is full, item is queued anyway, one past the
+// capacity, and counted like any other. It is for an item that must not
+// wait on the peer (a worker's "error" event, which the peer's own
+// listener may be waiting for). It returns ErrEnded if the pair is closed.
+// It does not block.
+func (m *Mailbox[T]) PostPastBound(item T) error {
+	m.mu.Lock()
+	p := m.peer
+	if m.State() != Open || p == nil {
+		m.mu.Unlock()
+		return ErrEnded
+	}
+	spawn := p.pushLocked(item)
+	m.mu.Unlock()
+	if spawn {
+		go p.run()
+	}
+	return nil
+}
+
 func (m *Mailbox[T]) unlockPost(mv *Moves[T]) {
 	m.mu.Unlock()
 	if mv != nil {

@@ -63,3 +63,34 @@ func TestPairDeliversEverything(t *testing.T) {
 		}
 	}
 }
+
+// PostPastBound queues into a full bounded queue without waiting; the item
+// counts, so Post waits until two have been taken.
+func TestPostPastBound(t *testing.T) {
+	a, b := Pair[int](1, newRecorder(), newRecorder())
+	defer a.Close()
+	ctx := context.Background()
+	if err := a.Post(ctx, 1, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.PostPastBound(2); err != nil {
+		t.Fatalf("PostPastBound into a full queue = %v", err)
+	}
+	full, cancel := context.WithCancel(ctx)
+	cancel()
+	for i, want := range []int{1, 2} {
+		if err := a.Post(full, 3, nil); err != context.Canceled {
+			t.Fatalf("Post with %d taken = %v, want it to wait for room", i, err)
+		}
+		if got, ok := b.TryTake(); !ok || *got != want {
+			t.Fatalf("take %d = %v %v, want %d", i, got, ok, want)
+		}
+	}
+	if err := a.Post(full, 3, nil); err != nil {
+		t.Fatalf("Post into the drained queue = %v", err)
+	}
+	b.Close()
+	if err := a.PostPastBound(4); err != ErrEnded {
+		t.Fatalf("PostPastBound into a closed pair = %v, want ErrEnded", err)
+	}
+}
