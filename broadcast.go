@@ -19,8 +19,8 @@ import (
 // message, not when Messages is called). Before that nothing is kept for
 // it, so a channel that only posts holds no memory. Messages are dispatched
 // to its listeners one at a time, in order, on a goroutine that exists only
-// while there is work (and for 50–100 µs after, in case more comes); a slow
-// channel never holds up the sender or other channels.
+// while there is work (and for 50 µs to 3.2 ms after, in case more comes);
+// a slow channel never holds up the sender or other channels.
 //
 // PostMessage takes one clone of the message, so that later changes to it
 // are not seen and a value that cannot be cloned fails there. Each receiving

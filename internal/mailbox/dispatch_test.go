@@ -131,6 +131,41 @@ func TestDispatcherExitsWhenIdle(t *testing.T) {
 	<-m.Done()
 }
 
+// A dispatcher that keeps working is checked on less and less often: each
+// tick that finds it has worked doubles its linger period, up to the cap;
+// the first idle period ends it, and the next dispatcher starts from the
+// default again. (The ticks are called by hand; the real timer is an hour
+// away.)
+func TestLingerGrowsWithWork(t *testing.T) {
+	withLinger(t, time.Hour)
+	r, m := startRecorder()
+	defer func() { m.Close(); <-m.Done() }()
+	period := func() time.Duration {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		return m.d.lingerFor
+	}
+	want := time.Hour
+	for i := range 8 {
+		pushAndGet(t, r, m, i)
+		waitUntil(t, "the dispatcher waits idle", func() bool {
+			m.mu.Lock()
+			defer m.mu.Unlock()
+			return m.d.idle
+		})
+		m.tick()
+		want = min(2*want, maxLingerGrowth*time.Hour)
+		if got := period(); got != want {
+			t.Fatalf("after %d busy ticks the period is %v, want %v", i+1, got, want)
+		}
+	}
+	m.tick() // idle for the whole period
+	waitUntil(t, "the idle dispatcher exits", func() bool { return !running(m) })
+	if got := period(); got != time.Hour {
+		t.Fatalf("after the dispatcher exited the period is %v, want the default %v", got, time.Hour)
+	}
+}
+
 // Items pushed right as the linger timer ends the dispatcher are still
 // delivered (the timer and the push race for the idle dispatcher).
 func TestLingerExpiryRacesPush(t *testing.T) {

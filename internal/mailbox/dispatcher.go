@@ -26,7 +26,8 @@ type dispatcher[T any] struct {
 	rouse   chan struct{} // wakes the idle dispatcher (buffered)
 	linger  *time.Timer   // runs tick; made on the first idle wait
 
-	lingerFor time.Duration // defaultLinger when made
+	lingerFor  time.Duration // the timer's period: baseLinger, doubled by each tick that finds work done
+	baseLinger time.Duration // defaultLinger when made
 }
 
 // defaultLinger is how long, in nanoseconds, a dispatcher with nothing to do
@@ -34,12 +35,24 @@ type dispatcher[T any] struct {
 // batch. Keeping the goroutine that long spares the next burst a new
 // goroutine, whose stack would have to grow again to fit the listeners.
 // (Atomic for the tests, which change it.)
+//
+// A dispatcher that keeps finding work waits longer: each tick of its timer
+// that finds it has worked since the last doubles the period, up to
+// maxLingerGrowth times defaultLinger, so a steady stream costs one tick
+// every few milliseconds instead of one every 50 µs (each tick runs on a
+// goroutine of its own and takes the mailbox's lock). The period is back to
+// defaultLinger when the dispatcher exits.
 var defaultLinger atomic.Int64
 
 func init() { defaultLinger.Store(int64(50 * time.Microsecond)) }
 
+// maxLingerGrowth caps the linger period at 32 × 50 µs = 1.6 ms by default:
+// after a long stream, a dispatcher exits 1.6–3.2 ms after its last batch.
+const maxLingerGrowth = 32
+
 func newDispatcher[T any]() *dispatcher[T] {
-	d := &dispatcher[T]{lingerFor: time.Duration(defaultLinger.Load())}
+	base := time.Duration(defaultLinger.Load())
+	d := &dispatcher[T]{lingerFor: base, baseLinger: base}
 	d.one.items = d.slot[:]
 	return d
 }
@@ -90,7 +103,8 @@ func (m *Mailbox[T]) waitLocked() {
 // tick runs m.d.lingerFor after the dispatcher first waited idle: it ends a
 // dispatcher that has been idle, taking no batch, for that long. A
 // dispatcher that is working is left alone, and the timer is armed again
-// when it next waits, so a busy stream costs no ticks.
+// when it next waits, so a busy stream costs no ticks. Either way a
+// dispatcher found to have worked gets a longer period (see defaultLinger).
 func (m *Mailbox[T]) tick() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -98,15 +112,22 @@ func (m *Mailbox[T]) tick() {
 	case !m.d.ticking:
 	case !m.d.idle:
 		m.d.ticking = false
+		m.d.growLinger()
 	case m.d.busy:
 		// Idle now, but it worked since the timer was armed.
 		m.d.busy = false
+		m.d.growLinger()
 		m.d.linger.Reset(m.d.lingerFor)
 	default:
 		m.d.ticking = false
 		m.d.expired = true
 		m.rouseLocked()
 	}
+}
+
+// growLinger doubles the linger period, up to its cap.
+func (d *dispatcher[T]) growLinger() {
+	d.lingerFor = min(2*d.lingerFor, maxLingerGrowth*d.baseLinger)
 }
 
 // run is the dispatcher: it drains the queue in batches, swapping the
@@ -175,6 +196,7 @@ func (m *Mailbox[T]) loop() {
 		case m.d.expired:
 			// Idle for the whole linger: this dispatcher ends.
 			m.d.expired = false
+			m.d.lingerFor = m.d.baseLinger
 			m.running = false
 			m.spare = nil // the burst is long over
 			m.mu.Unlock()
