@@ -139,12 +139,18 @@ func (m *Mailbox[T]) Push(item T) error {
 		m.mu.Unlock()
 		return ErrEnded
 	}
+	m.pushUnlock(item)
+	return nil
+}
+
+// pushUnlock adds item to m's queue, unlocks m, and starts m's dispatcher
+// if it must.
+func (m *Mailbox[T]) pushUnlock(item T) {
 	spawn := m.pushLocked(item)
 	m.mu.Unlock()
 	if spawn {
 		go m.run()
 	}
-	return nil
 }
 
 // Post adds item to the peer's queue. When the peer's queue is bounded and
@@ -205,11 +211,7 @@ func (m *Mailbox[T]) PostPastBound(item T) error {
 		m.mu.Unlock()
 		return ErrEnded
 	}
-	spawn := p.pushLocked(item)
-	m.mu.Unlock()
-	if spawn {
-		go p.run()
-	}
+	p.pushUnlock(item) // p shares m's mutex
 	return nil
 }
 
