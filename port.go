@@ -17,10 +17,10 @@ import (
 // when there is work and exits once the port has had nothing to dispatch for
 // 50–100 µs, or up to 3.2 ms after a long stream (so that a burst, or a
 // conversation, keeps one goroutine and its grown stack). An idle port holds
-// no goroutine. Listeners of one port never
-// run concurrently with each other; different ports dispatch concurrently.
-// Alternatively, Receive and TryReceive take messages straight from the
-// queue (use one style per port).
+// no goroutine. Listeners of one port never run concurrently with each
+// other; different ports dispatch concurrently. Alternatively, Receive and
+// TryReceive take messages straight from the queue (use one style per
+// port).
 //
 // All methods are safe for concurrent use. Ports are made by
 // NewMessageChannel or arrive in MessageEvent.Ports; the zero value is not
