@@ -34,6 +34,7 @@ func identityShape(a, b any) string {
 
 type ident struct {
 	p uintptr
+	n int // a slice's length (a slice is its array's first n elements); 0 otherwise
 	t reflect.Type
 }
 
@@ -42,22 +43,22 @@ type identityWalker struct {
 	found  string
 }
 
-// pair records that a's object pa corresponds to b's pb; it returns false
-// if both were already paired (walk no further) and sets found on a
-// mismatch.
-func (w *identityWalker) pair(pa, pb uintptr, t reflect.Type, path string) bool {
-	if got, ok := w.ab[ident{pa, t}]; ok {
+// pair records that a's object pa corresponds to b's pb (for slices, the
+// first n elements of the arrays at pa and pb); it returns false if both
+// were already paired (walk no further) and sets found on a mismatch.
+func (w *identityWalker) pair(pa, pb uintptr, n int, t reflect.Type, path string) bool {
+	if got, ok := w.ab[ident{pa, n, t}]; ok {
 		if got != pb {
 			w.found = path + ": one object in the original, two in the clone"
 		}
 		return false
 	}
-	if got, ok := w.ba[ident{pb, t}]; ok && got != pa {
+	if got, ok := w.ba[ident{pb, n, t}]; ok && got != pa {
 		w.found = path + ": two objects in the original, one in the clone"
 		return false
 	}
-	w.ab[ident{pa, t}] = pb
-	w.ba[ident{pb, t}] = pa
+	w.ab[ident{pa, n, t}] = pb
+	w.ba[ident{pb, n, t}] = pa
 	return true
 }
 
@@ -78,7 +79,7 @@ func (w *identityWalker) walk(a, b reflect.Value, path string) {
 		if a.IsNil() || a.Type().Elem().Size() == 0 {
 			return
 		}
-		if w.pair(a.Pointer(), b.Pointer(), a.Type(), path) {
+		if w.pair(a.Pointer(), b.Pointer(), 0, a.Type(), path) {
 			w.walk(a.Elem(), b.Elem(), path)
 		}
 	case reflect.Map:
@@ -86,7 +87,7 @@ func (w *identityWalker) walk(a, b reflect.Value, path string) {
 			w.found = path + ": nil differs"
 			return
 		}
-		if a.IsNil() || !w.pair(a.Pointer(), b.Pointer(), a.Type(), path) {
+		if a.IsNil() || !w.pair(a.Pointer(), b.Pointer(), 0, a.Type(), path) {
 			return
 		}
 		it := a.MapRange()
@@ -105,7 +106,7 @@ func (w *identityWalker) walk(a, b reflect.Value, path string) {
 		}
 		if a.Len() > 0 && a.Type().Elem().Size() > 0 {
 			// An array met again with the same length is the same slice.
-			if !w.pair(a.Pointer()^uintptr(a.Len())<<48, b.Pointer()^uintptr(b.Len())<<48, a.Type(), path) {
+			if !w.pair(a.Pointer(), b.Pointer(), a.Len(), a.Type(), path) {
 				return
 			}
 		}
