@@ -6,9 +6,11 @@ import (
 	"os"
 	"os/exec"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/seed01aa7ee5/msgport"
 	"github.com/seed01aa7ee5/msgport/natsbus"
 )
@@ -46,7 +48,7 @@ var procTypes = natsbus.WithTypes(ProcMsg{}, Point{})
 
 func TestSeparateProcesses(t *testing.T) {
 	s := startServer(t, -1)
-	bus := newBus(t, connect(t, s.ClientURL()), procTypes)
+	bus := newBus(t, connectLogged(t, s.ClientURL()), procTypes)
 	hello := join(t, bus, "hello")
 	report := join(t, bus, "report")
 	procs := join(t, bus, "procs")
@@ -62,19 +64,21 @@ func TestSeparateProcesses(t *testing.T) {
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(func() {
+		cmds, outs = append(cmds, cmd), append(outs, out)
+	}
+	// On any failure, including a timeout in the parent, show what the
+	// children said (once they have exited: their output is then complete).
+	t.Cleanup(func() {
+		for i, cmd := range cmds {
 			if cmd.ProcessState == nil {
 				cmd.Process.Kill()
 				cmd.Wait()
 			}
-		})
-		cmds, outs = append(cmds, cmd), append(outs, out)
-	}
-	dump := func() {
-		for i, out := range outs {
-			t.Logf("%s output:\n%s", children[i], out)
+			if t.Failed() {
+				t.Logf("%s output:\n%s", children[i], outs[i])
+			}
 		}
-	}
+	})
 
 	var hellos []string
 	for range children {
@@ -113,10 +117,33 @@ func TestSeparateProcesses(t *testing.T) {
 			t.Errorf("%s: %v", children[i], err)
 		}
 	}
-	if t.Failed() || len(reported) != len(children) {
+	if len(reported) != len(children) {
 		t.Errorf("reports from %v", reported)
-		dump()
 	}
+}
+
+// connectLogged is connect, and on a failed test it also logs when the
+// connection was lost and regained, if it was: core NATS drops what is
+// published to a client while it is reconnecting.
+func connectLogged(t *testing.T, url string) *nats.Conn {
+	var mu sync.Mutex
+	var events []string
+	record := func(what string) {
+		mu.Lock()
+		defer mu.Unlock()
+		events = append(events, time.Now().Format("15:04:05.000 ")+what)
+	}
+	nc := connect(t, url,
+		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) { record(fmt.Sprintf("disconnected: %v", err)) }),
+		nats.ReconnectHandler(func(*nats.Conn) { record("reconnected") }))
+	t.Cleanup(func() { // before connect's Close: the events of the test only
+		if t.Failed() {
+			mu.Lock()
+			defer mu.Unlock()
+			t.Logf("connection events: %q", events)
+		}
+	})
+	return nc
 }
 
 // follow reads "procs" as process me until every sender in want has
@@ -128,6 +155,11 @@ func follow(t *testing.T, procs *msgport.BroadcastChannel, me string, want map[s
 	var problems []string
 	next := map[string]int{}
 	finished := 0
+	defer func() {
+		if t.Failed() { // a timeout in nextData: say how far it got
+			t.Logf("%s had received %v when it failed", me, next)
+		}
+	}()
 	for finished < len(want) {
 		m, ok := nextData(t, procs).(ProcMsg)
 		if !ok {
@@ -167,7 +199,7 @@ func TestHelperProcess(t *testing.T) {
 	if url == "" {
 		t.Skip("run by TestSeparateProcesses")
 	}
-	bus := newBus(t, connect(t, url), procTypes)
+	bus := newBus(t, connectLogged(t, url), procTypes)
 	procs := join(t, bus, "procs")
 	post(t, sender(t, bus, "hello"), ProcMsg{Kind: "hello", From: me})
 
