@@ -426,7 +426,8 @@ func (b *blocker) DeliverError(err error) { b.got <- err }
 // pending limits, the error handler hears of it, and delivery goes on.
 func TestSlowConsumer(t *testing.T) {
 	s := startServer(t, -1)
-	nc1, nc2 := connect(t, s.ClientURL()), connect(t, s.ClientURL())
+	quiet := nats.ErrorHandler(func(*nats.Conn, *nats.Subscription, error) {}) // nats.go's own report of the drop
+	nc1, nc2 := connect(t, s.ClientURL()), connect(t, s.ClientURL(), quiet)
 	sink := make(errorSink, 16)
 	bus1 := newBus(t, nc1)
 	bus2 := newBus(t, nc2, natsbus.WithPendingLimits(1, -1), sink.option())
