@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/seed01aa7ee5/msgport"
 	"github.com/seed01aa7ee5/msgport/natsbus"
@@ -48,7 +49,7 @@ var procTypes = natsbus.WithTypes(ProcMsg{}, Point{})
 
 func TestSeparateProcesses(t *testing.T) {
 	s := startServer(t, -1)
-	bus := newBus(t, connectLogged(t, s.ClientURL()), procTypes)
+	bus := newBus(t, connectLogged(t, s.ClientURL(), "parent"), procTypes)
 	hello := join(t, bus, "hello")
 	report := join(t, bus, "report")
 	procs := join(t, bus, "procs")
@@ -66,6 +67,26 @@ func TestSeparateProcesses(t *testing.T) {
 		}
 		cmds, outs = append(cmds, cmd), append(outs, out)
 	}
+	// On a failure, show the server's view: what each connection, open or
+	// closed, sent and received, and why a closed one was closed.
+	t.Cleanup(func() { // before the server's shutdown
+		if !t.Failed() {
+			return
+		}
+		cz, err := s.Connz(&server.ConnzOptions{State: server.ConnAll, Subscriptions: true})
+		if err != nil {
+			t.Logf("connz: %v", err)
+			return
+		}
+		for _, c := range cz.Conns {
+			stop := "open"
+			if c.Stop != nil {
+				stop = fmt.Sprintf("closed at %s (%s)", c.Stop.Format("15:04:05.000"), c.Reason)
+			}
+			t.Logf("server: connection %q from %s: in %d msgs, out %d msgs, %d bytes pending, subjects %q, %s",
+				c.Name, c.Start.Format("15:04:05.000"), c.InMsgs, c.OutMsgs, c.Pending, c.Subs, stop)
+		}
+	})
 	// On any failure, including a timeout in the parent, show what the
 	// children said (once they have exited: their output is then complete).
 	t.Cleanup(func() {
@@ -122,10 +143,10 @@ func TestSeparateProcesses(t *testing.T) {
 	}
 }
 
-// connectLogged is connect, and on a failed test it also logs when the
-// connection was lost and regained, if it was: core NATS drops what is
-// published to a client while it is reconnecting.
-func connectLogged(t *testing.T, url string) *nats.Conn {
+// connectLogged is connect under the name name, and on a failed test it
+// also logs when the connection was lost and regained, if it was: core
+// NATS drops what is published to a client while it is reconnecting.
+func connectLogged(t *testing.T, url, name string) *nats.Conn {
 	var mu sync.Mutex
 	var events []string
 	record := func(what string) {
@@ -133,7 +154,7 @@ func connectLogged(t *testing.T, url string) *nats.Conn {
 		defer mu.Unlock()
 		events = append(events, time.Now().Format("15:04:05.000 ")+what)
 	}
-	nc := connect(t, url,
+	nc := connect(t, url, nats.Name(name),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) { record(fmt.Sprintf("disconnected: %v", err)) }),
 		nats.ReconnectHandler(func(*nats.Conn) { record("reconnected") }))
 	t.Cleanup(func() { // before connect's Close: the events of the test only
@@ -199,7 +220,7 @@ func TestHelperProcess(t *testing.T) {
 	if url == "" {
 		t.Skip("run by TestSeparateProcesses")
 	}
-	bus := newBus(t, connectLogged(t, url), procTypes)
+	bus := newBus(t, connectLogged(t, url, me), procTypes)
 	procs := join(t, bus, "procs")
 	post(t, sender(t, bus, "hello"), ProcMsg{Kind: "hello", From: me})
 
