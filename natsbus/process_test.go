@@ -24,7 +24,7 @@ import (
 //  2. the parent, having both hellos, posts parentN messages and a "go";
 //  3. each child, on "go", posts childN messages and a "done";
 //  4. each child, having the parent's messages and the other child's,
-//     reports what it saw on "report", and exits.
+//     reports what it saw on "report", flushes its connection, and exits.
 //
 // Everyone checks that it got every other process's messages once, in
 // order, as the registered type ProcMsg, and never its own.
@@ -220,7 +220,8 @@ func TestHelperProcess(t *testing.T) {
 	if url == "" {
 		t.Skip("run by TestSeparateProcesses")
 	}
-	bus := newBus(t, connectLogged(t, url, me), procTypes)
+	nc := connectLogged(t, url, me)
+	bus := newBus(t, nc, procTypes)
 	procs := join(t, bus, "procs")
 	post(t, sender(t, bus, "hello"), ProcMsg{Kind: "hello", From: me})
 
@@ -235,4 +236,12 @@ func TestHelperProcess(t *testing.T) {
 		post(t, procs, ProcMsg{Kind: "done", From: me})
 	})
 	post(t, sender(t, bus, "report"), ProcMsg{Kind: "report", From: me, Problems: problems})
+	// As the package documentation says: flush before closing. A process
+	// that closes its connection (or exits) with messages still in nats.go's
+	// buffer or unread by the server loses them: here, under load, most of
+	// a child's data, the server closing the connection on a write error
+	// with only part of it read.
+	if err := nc.FlushTimeout(waitFor); err != nil {
+		t.Fatalf("flush: %v", err)
+	}
 }
