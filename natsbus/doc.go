@@ -73,10 +73,11 @@
 // for the user to do. When the connection is closed for good, PostMessage
 // delivers locally and returns nats.ErrConnectionClosed (wrapped).
 //
-// Flush the connection (nc.Flush) before closing it: nats.go writes out
-// what it holds when closed, but a connection closed while messages from
-// the server wait unread is reset, and the server may drop what it had not
-// yet read, messages that PostMessage accepted just before.
+// Flush the connection (nc.Flush) before closing it, and before a process
+// that posted exits: nats.go writes out what it holds when closed, but a
+// connection closed while messages from the server wait unread is reset,
+// and the server may drop what it had not yet read, messages that
+// PostMessage accepted just before.
 //
 // While the connection is up, PostMessage blocks only as nats.go's Publish
 // does: when the socket stops draining, for at most the connection's
