@@ -11,7 +11,9 @@ import (
 // or a value in a fmt.Stringer field of a registered struct that arrives
 // as an int64. Every receiver would fail with a messageerror while
 // PostMessage returned nil, so the encoder works out what such values
-// arrive as, by the package documentation's table, and refuses them.
+// arrive as, by the package documentation's table, and refuses them. So
+// too for two keys of one map that arrive as one key (int(1) and
+// int64(1)): the receiver would silently keep one entry of the two.
 
 var (
 	stringType    = reflect.TypeFor[string]()
@@ -178,5 +180,70 @@ func (e *encoder) keyProblem(k reflect.Value, typed bool) error {
 			}
 		}
 	}
+	return nil
+}
+
+// keysMayCollapse reports whether two keys of a map with key type k,
+// written now, may arrive as one key though they are two here: keys of
+// different types in an interface (int and int64 both arrive as int64),
+// pointers read by the table (they arrive as what they point to), times
+// (they arrive in UTC, so two locations of one instant meet), or a key
+// that holds one of these in a field or element read into its type.
+func (e *encoder) keysMayCollapse(k reflect.Type) bool {
+	return mayCollapse(k, e.typed)
+}
+
+func mayCollapse(t reflect.Type, typed bool) bool {
+	switch t.Kind() {
+	case reflect.Interface:
+		return true
+	case reflect.Pointer:
+		return !typed // read into *T, every key is a pointer of its own
+	case reflect.Array:
+		return typed && mayCollapse(t.Elem(), true) // by the table: not a key at all
+	case reflect.Struct:
+		if t == timeType {
+			return true
+		}
+		// A struct key that travels (registered, or read into its type)
+		// has its fields read into their types.
+		for _, f := range structInfoOf(t).fields {
+			if mayCollapse(t.Field(f.index).Type, true) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// keySet holds the keys of one map as its receivers will make them.
+type keySet map[any]struct{}
+
+// rawKey stands in a keySet for a key whose decoded form Go cannot compare
+// as a whole (an array read into its type decodes by the table as an
+// []any): its encoding, which receivers read alike.
+type rawKey string
+
+// addKey reads back the key k, encoded as b, as a receiver reads it, and
+// adds it to arrived; it returns an error if an earlier key of the map
+// arrives as the same key. Go's map rules decide, as they will for the
+// receiver: keys holding a NaN never meet, nor do pointers decoded apart.
+func (e *encoder) addKey(arrived keySet, k reflect.Value, b []byte) error {
+	d := decoder{r: reader{b: b}, reg: e.reg}
+	x, err := d.readAny(0)
+	if err != nil {
+		return e.errorf("cannot read its own encoding back: %w", err)
+	}
+	var key any = rawKey(b)
+	if reflect.ValueOf(x).Comparable() {
+		key = x
+	}
+	if _, dup := arrived[key]; dup {
+		if k.Kind() == reflect.Interface && !k.IsNil() {
+			k = k.Elem()
+		}
+		return e.errorf("a key of type %s arrives as %T %v, as another key of the map does: one of the two entries would be lost", k.Type(), x, x)
+	}
+	arrived[key] = struct{}{}
 	return nil
 }

@@ -392,6 +392,8 @@ type (
 		Any   map[any]int
 		Arr   map[[1]any]int
 		Reg   map[regKey]int
+		Times map[time.Time]int
+		Ptrs  map[*int]int
 	}
 	regKey   struct{ A any }
 	plainKey struct{ A int }
@@ -456,6 +458,77 @@ func TestMapKeysArriveComparable(t *testing.T) {
 		},
 	}
 	checkArrives(t, &reg, good)
+}
+
+// Two keys of one map that would arrive as one key fail encoding, naming
+// a key: the receiver would keep one of the entries and drop the other
+// without a word. Keys that stay apart on arrival, by Go's map rules (a NaN
+// is no key's equal, pointers decoded apart are distinct), still travel,
+// every entry arriving.
+func TestMapKeysArriveDistinct(t *testing.T) {
+	var reg registry
+	reg.add(keyed{})
+	reg.add(regKey{})
+	type label string
+	three, three2 := 3, 3
+	utc := time.Unix(5, 0).UTC()
+	east := utc.In(time.FixedZone("east", 3600)) // the same instant, another key here
+	bad := []any{
+		map[any]int{1: 1, int64(1): 2},
+		map[any]int{uint(7): 1, uint64(7): 2},
+		map[any]int{"x": 1, label("x"): 2},
+		map[any]int{0.0: 1, celsius(math.Copysign(0, -1)): 2}, // -0 == 0
+		map[any]int{nil: 1, (*int)(nil): 2},
+		map[any]int{&three: 1, &three2: 2}, // by the table, what they point to
+		map[*int]int{&three: 1, &three2: 2},
+		map[time.Time]int{utc: 1, east: 2},
+		map[any]int{utc: 1, east: 2},
+		[]any{map[any]int{regKey{A: 1}: 1, regKey{A: int64(1)}: 2}},
+		keyed{Any: map[any]int{"a": 1, label("a"): 2}},
+		keyed{Times: map[time.Time]int{utc: 1, east: 2}},
+		keyed{Arr: map[[1]any]int{{1}: 1, {int64(1)}: 2}},
+	}
+	for _, v := range bad {
+		_, err := encodeMessage(nil, &reg, 0, "s", "n", v)
+		if err == nil || !strings.Contains(err.Error(), "as another key of the map does") {
+			t.Errorf("%#v: encode = %v; want an error saying a key arrives as another key does", v, err)
+		}
+	}
+	nan := math.NaN()
+	good := []struct {
+		v     any
+		entry func(any) reflect.Value // the map in what arrives
+	}{
+		{map[any]int{int8(1): 1, 1: 2, uint8(1): 3, uint(1): 4, float32(1): 5, 1.0: 6, "1": 7, true: 8, 1i: 9}, nil},
+		{map[any]int{nan: 1, math.NaN(): 2}, nil},
+		{map[float64]int{nan: 1, math.NaN(): 2}, nil},
+		{map[any]int{&regKey{A: 1}: 1, &regKey{A: 1}: 2}, nil}, // arrive as two pointers
+		{map[any]int{keyErr{A: 1}: 1, keyErr{A: 2}: 2}, nil},   // two errors of one text
+		{map[any]int{utc: 1, utc.Add(1): 2, regKey{A: 1}: 3, regKey{A: int8(1)}: 4}, nil},
+		{map[*int]int{&three: 1, new(int): 2}, nil},
+		{keyed{Ptrs: map[*int]int{&three: 1, &three2: 2}}, func(x any) reflect.Value { return reflect.ValueOf(x.(keyed).Ptrs) }},
+		{keyed{Times: map[time.Time]int{utc: 1, utc.Add(time.Second): 2}}, func(x any) reflect.Value { return reflect.ValueOf(x.(keyed).Times) }},
+		{keyed{Arr: map[[1]any]int{{int8(1)}: 1, {1}: 2}}, func(x any) reflect.Value { return reflect.ValueOf(x.(keyed).Arr) }},
+	}
+	for _, c := range good {
+		b, err := encodeMessage(nil, &reg, 0, "s", "n", c.v)
+		if err != nil {
+			t.Errorf("%#v: encode: %v", c.v, err)
+			continue
+		}
+		_, got, err := decodeMessage(b, &reg)
+		if err != nil {
+			t.Errorf("%#v: decode: %v", c.v, err)
+			continue
+		}
+		sent, arrived := reflect.ValueOf(c.v), reflect.ValueOf(got)
+		if c.entry != nil {
+			sent, arrived = c.entry(c.v), c.entry(got)
+		}
+		if arrived.Len() != sent.Len() {
+			t.Errorf("%#v arrived as %#v: %d entries, want %d", c.v, got, arrived.Len(), sent.Len())
+		}
+	}
 }
 
 // Types for the interface field tests: shown, regStringer and ptrStringer

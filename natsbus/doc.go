@@ -150,8 +150,8 @@
 // nested more than 10,000 levels deep, a detached *msgport.Buffer, a value
 // in a registered struct's field of non-empty interface type that would not
 // arrive as one (see above), a map key that would arrive as a value Go
-// cannot use as a key, and a message larger than the server's max_payload
-// (1 MiB by default).
+// cannot use as a key, two keys of one map that would arrive as one key,
+// and a message larger than the server's max_payload (1 MiB by default).
 //
 // Map keys arrive by the table, so an array key (a [N]byte too) would
 // arrive as a []byte or []any, and a key of a struct type that is not
@@ -161,10 +161,16 @@
 // registered struct's fields arrive with their declared types, so of those
 // only a value in an interface field is looked at, again by the table).
 // Inside a registered struct a map's keys arrive with the declared key
-// type, so there only what sits in an interface in them can fail. Keys
-// that the table makes equal, such as int(1) and int64(1) in a map[any]V,
-// arrive as one key holding the value that came last on the wire (map
-// order): avoid mixing such key types in one map.
+// type, so there only what sits in an interface in them can fail.
+//
+// Keys that differ here but that the table makes equal would arrive as one
+// key, and the receiver would keep one of their entries: int(1) and
+// int64(1) in a map[any]V, a string and a named string of the same text,
+// two pointers to equal values, one instant in two locations (times arrive
+// in UTC, even as keys of a map[time.Time]V in a registered struct). Such
+// a map fails PostMessage, naming one of the keys. Keys that stay apart
+// by Go's map rules on the far side still travel: NaNs, and pointers to
+// registered structs, which arrive as pointers of their own.
 //
 // # Undecodable messages
 //

@@ -153,14 +153,23 @@ func (e *encoder) encodeMap(v reflect.Value, depth int) error {
 	// per entry, unlike MapIter.Key and Value.
 	t := v.Type()
 	k, x := reflect.New(t.Key()).Elem(), reflect.New(t.Elem()).Elem()
-	// A key must also arrive as a value that can be a key.
+	// A key must also arrive as a value that can be a key, and as one that
+	// no other key of the map arrives as.
 	checkKeys := e.keysNeedCheck(t.Key())
+	var arrived keySet
+	if e.keysMayCollapse(t.Key()) {
+		arrived = make(keySet, v.Len())
+	}
 	for it := v.MapRange(); it.Next(); {
 		k.SetIterKey(it)
 		x.SetIterValue(it)
+		start := len(e.buf)
 		err := e.encode(k, depth+1)
 		if err == nil && checkKeys {
 			err = e.keyProblem(k, e.typed)
+		}
+		if err == nil && arrived != nil {
+			err = e.addKey(arrived, k, e.buf[start:])
 		}
 		if err != nil {
 			return atPath(err, fmt.Sprintf("[%#v](key)", k))
