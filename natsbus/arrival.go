@@ -183,16 +183,13 @@ func (e *encoder) keyProblem(k reflect.Value, typed bool) error {
 	return nil
 }
 
-// keysMayCollapse reports whether two keys of a map with key type k,
-// written now, may arrive as one key though they are two here: keys of
-// different types in an interface (int and int64 both arrive as int64),
-// pointers read by the table (they arrive as what they point to), times
-// (they arrive in UTC, so two locations of one instant meet), or a key
-// that holds one of these in a field or element read into its type.
-func (e *encoder) keysMayCollapse(k reflect.Type) bool {
-	return mayCollapse(k, e.typed)
-}
-
+// mayCollapse reports whether two keys of a map with key type t may
+// arrive as one key though they are two here: keys of different types in
+// an interface (int and int64 both arrive as int64), pointers read by the
+// table (they arrive as what they point to), times (they arrive in UTC, so
+// two locations of one instant meet), or a key that holds one of these in
+// a field or element read into its type. typed says whether the receiver
+// reads the keys into t or by the table.
 func mayCollapse(t reflect.Type, typed bool) bool {
 	switch t.Kind() {
 	case reflect.Interface:
@@ -234,9 +231,9 @@ func (e *encoder) addKey(arrived keySet, k reflect.Value, b []byte) error {
 	if err != nil {
 		return e.errorf("cannot read its own encoding back: %w", err)
 	}
-	var key any = rawKey(b)
-	if reflect.ValueOf(x).Comparable() {
-		key = x
+	key := x
+	if !reflect.ValueOf(x).Comparable() {
+		key = rawKey(b)
 	}
 	if _, dup := arrived[key]; dup {
 		if k.Kind() == reflect.Interface && !k.IsNil() {

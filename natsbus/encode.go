@@ -157,7 +157,7 @@ func (e *encoder) encodeMap(v reflect.Value, depth int) error {
 	// no other key of the map arrives as.
 	checkKeys := e.keysNeedCheck(t.Key())
 	var arrived keySet
-	if e.keysMayCollapse(t.Key()) {
+	if mayCollapse(t.Key(), e.typed) {
 		arrived = make(keySet, v.Len())
 	}
 	for it := v.MapRange(); it.Next(); {
