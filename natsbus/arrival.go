@@ -2,6 +2,7 @@ package natsbus
 
 import (
 	"errors"
+	"fmt"
 	"reflect"
 	"strconv"
 )
@@ -236,10 +237,14 @@ func (e *encoder) addKey(arrived keySet, k reflect.Value, b []byte) error {
 		key = rawKey(b)
 	}
 	if _, dup := arrived[key]; dup {
+		what := "nil"
+		if x != nil {
+			what = fmt.Sprintf("%T %v", x, x)
+		}
 		if k.Kind() == reflect.Interface && !k.IsNil() {
 			k = k.Elem()
 		}
-		return e.errorf("a key of type %s arrives as %T %v, as another key of the map does: one of the two entries would be lost", k.Type(), x, x)
+		return e.errorf("a key of type %s arrives as %s, as another key of the map does: one of the two entries would be lost", k.Type(), what)
 	}
 	arrived[key] = struct{}{}
 	return nil
