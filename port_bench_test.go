@@ -3,7 +3,7 @@ package msgport_test
 // Benchmarks of MessageChannel, each beside its floor in the same run:
 //
 //	BenchmarkHandoff/{msgport,msgport-bounded,chan,chan-event}   an int, post → handler
-//	BenchmarkPingPong/{msgport,msgport-listeners,msgport-stack,chan,chan-event,queue}   one round trip
+//	BenchmarkPingPong/{msgport,msgport-listeners,msgport-stack,chan,chan-event,queue,queue-timer}   one round trip
 //	BenchmarkEndToEnd/{small,large}/{msgport,chan}        Node's MessageChannel test
 //	BenchmarkDepth/K/{msgport,chan}                       post K, then drain K
 //	BenchmarkIdleChannels                                 memory and goroutines of 100,000 idle channels
@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/seed01aa7ee5/msgport"
 )
@@ -109,13 +110,17 @@ func benchHandoff(b *testing.B, opts ...msgport.Option) {
 
 // BenchmarkPingPong measures one round trip: post, the peer's handler posts
 // the value back, the sender receives it, then the next. The floor is a
-// goroutine echoing between two unbuffered Go channels (chan). Two more
+// goroutine echoing between two unbuffered Go channels (chan). Three more
 // floors do the least this API asks for on top of that: chan-event carries
 // each message as a freshly allocated event holding the boxed int and calls
 // the listener through a panic-recovering frame; queue does the same
 // through the simplest port there can be, since PostMessage never blocks: an
 // unbounded queue under a mutex, with a doorbell channel for a waiting
-// receiver (floorQueue).
+// receiver (floorQueue); queue-timer is queue with one timer pending on the
+// echoing goroutine's P, as any port must have one pending while its
+// goroutine waits for more work and is to end when none comes (an idle port
+// holds no goroutine: SPEC 3.1.4), since the scheduler then reads the clock
+// each time that P looks for work.
 func BenchmarkPingPong(b *testing.B) {
 	b.Run("msgport", func(b *testing.B) { benchPingPong(b, func() {}) })
 	// Both ends are handlers: the way a web page and a worker talk.
@@ -190,27 +195,39 @@ func BenchmarkPingPong(b *testing.B) {
 		close(ping)
 		<-pong
 	})
-	b.Run("queue", func(b *testing.B) {
-		b.ReportAllocs()
-		ping, pong := newFloorQueue(), newFloorQueue()
-		echo := func(e *msgport.MessageEvent) { pong.post(newFloorEvent(e.Data)) }
-		go func() {
-			for e := ping.receive(); e.Data != nil; e = ping.receive() {
-				callRecovering(echo, e)
-			}
-			pong.post(newFloorEvent(nil))
-		}()
-		b.ResetTimer()
-		for i := range b.N {
-			ping.post(newFloorEvent(i))
-			if e := pong.receive(); e.Data.(int) != i {
-				b.Fatalf("got %v, want %d", e.Data, i)
-			}
+	b.Run("queue", func(b *testing.B) { benchQueuePingPong(b, false) })
+	b.Run("queue-timer", func(b *testing.B) { benchQueuePingPong(b, true) })
+}
+
+// benchQueuePingPong is the ping-pong of two floorQueues, the echoing
+// goroutine holding a pending timer if pending is set.
+func benchQueuePingPong(b *testing.B, pending bool) {
+	b.ReportAllocs()
+	ping, pong := newFloorQueue(), newFloorQueue()
+	echo := func(e *msgport.MessageEvent) { pong.post(newFloorEvent(e.Data)) }
+	ready := make(chan struct{})
+	go func() {
+		if pending {
+			t := time.AfterFunc(time.Hour, func() {})
+			defer t.Stop()
 		}
-		b.StopTimer()
-		ping.post(newFloorEvent(nil))
-		pong.receive()
-	})
+		close(ready)
+		for e := ping.receive(); e.Data != nil; e = ping.receive() {
+			callRecovering(echo, e)
+		}
+		pong.post(newFloorEvent(nil))
+	}()
+	<-ready
+	b.ResetTimer()
+	for i := range b.N {
+		ping.post(newFloorEvent(i))
+		if e := pong.receive(); e.Data.(int) != i {
+			b.Fatalf("got %v, want %d", e.Data, i)
+		}
+	}
+	b.StopTimer()
+	ping.post(newFloorEvent(nil))
+	pong.receive()
 }
 
 func newFloorEvent(data any) *msgport.MessageEvent {
