@@ -146,7 +146,7 @@ func (m *Mailbox[T]) Push(item T) error {
 // pushUnlock adds item to m's queue, unlocks m, and starts m's dispatcher
 // if it must.
 func (m *Mailbox[T]) pushUnlock(item T) {
-	spawn := m.pushLocked(item)
+	spawn, _ := m.pushLocked(item)
 	m.mu.Unlock()
 	if spawn {
 		go m.run()
@@ -189,7 +189,10 @@ func (m *Mailbox[T]) Post(ctx context.Context, item T, mv *Moves[T]) error {
 				return err
 			}
 		}
-		spawn := p.pushLocked(item)
+		spawn, woke := p.pushLocked(item)
+		if woke {
+			m.answeredLocked()
+		}
 		m.unlockPost(mv)
 		if spawn {
 			go p.run()
@@ -282,22 +285,23 @@ func (m *Mailbox[T]) setStateLocked(s State) {
 }
 
 // pushLocked adds item and reports whether the caller must start the
-// dispatcher (after unlocking). Into an empty queue the item goes straight
-// to a waiting Take or, failing that, to an idle dispatcher, sparing the
-// woken goroutine a trip through the queue and the lock.
-func (m *Mailbox[T]) pushLocked(item T) bool {
+// dispatcher (after unlocking), and whether it woke a goroutine waiting
+// for it. Into an empty queue the item goes straight to a waiting Take or,
+// failing that, to an idle dispatcher, sparing the woken goroutine a trip
+// through the queue and the lock.
+func (m *Mailbox[T]) pushLocked(item T) (spawn, woke bool) {
 	box := m.boxLocked(item)
 	if m.handToTakerLocked(box) {
-		return false // taken at once: it never counts as waiting
+		return false, true // taken at once: it never counts as waiting
 	}
 	if m.capacity > 0 {
 		m.waiting++ // until the dispatcher begins delivering it
 	}
 	if m.handToDispatcherLocked(box) {
-		return false
+		return false, true
 	}
 	m.q.push(box)
-	return m.kickLocked()
+	return m.kickLocked(), false
 }
 
 // burst is how many items boxLocked allocates at once while items queue up.
