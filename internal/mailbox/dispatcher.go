@@ -117,21 +117,23 @@ func (m *Mailbox[T]) answeredLocked() {
 }
 
 // yieldLocked reports whether the dispatcher, having found nothing to do,
-// should yield (and look again) rather than wait.
+// should yield (and look again) rather than wait. When it says wait, it
+// leaves no answer noted: the batch an idle dispatcher is handed
+// (handToDispatcherLocked) starts with a clean slate.
 func (d *dispatcher[T]) yieldLocked() bool {
 	switch {
 	case !d.answered:
 		return false
 	case d.yields == 0 && d.skip > 0:
 		d.skip--
-		return false
 	case d.yields < maxYields:
 		d.yields++
 		return true
 	default:
 		d.skip = skipAfterMiss // the answer did not come
-		return false
 	}
+	d.answered, d.yields = false, 0
+	return false
 }
 
 // tookBatchLocked starts the yield policy afresh for a new batch; a batch
@@ -154,7 +156,6 @@ func (m *Mailbox[T]) waitLocked() {
 	if testHookWait != nil {
 		testHookWait(m)
 	}
-	m.d.answered, m.d.yields = false, 0
 	if m.d.rouse == nil {
 		m.d.rouse = make(chan struct{}, 1)
 		m.d.linger = time.AfterFunc(m.d.lingerFor, m.tick)

@@ -2,6 +2,7 @@ package mailbox
 
 import (
 	"context"
+	"fmt"
 	"runtime"
 	"sync/atomic"
 	"testing"
@@ -62,26 +63,31 @@ func TestExchangeKeepsDispatcherAwake(t *testing.T) {
 func TestYieldPolicy(t *testing.T) {
 	var d dispatcher[int]
 	// answered starts a new idle moment after a batch that answered the
-	// peer, as waitLocked and tookBatchLocked leave the counters.
+	// peer.
 	answered := func() { d.answered, d.yields = true, 0 }
-
-	if d.yieldLocked() {
-		t.Fatal("yielded after a batch that answered nobody")
+	// waits checks a refusal, which must leave no answer noted for the
+	// batch the waiting dispatcher will be handed.
+	waits := func(why string) {
+		t.Helper()
+		if d.yieldLocked() {
+			t.Fatal(why)
+		}
+		if d.answered || d.yields != 0 {
+			t.Fatalf("after %q: answered %v, yields %d; want false, 0", why, d.answered, d.yields)
+		}
 	}
+
+	waits("yielded after a batch that answered nobody")
 	answered()
 	for i := range maxYields {
 		if !d.yieldLocked() {
 			t.Fatalf("yield %d of %d refused", i+1, maxYields)
 		}
 	}
-	if d.yieldLocked() {
-		t.Fatalf("yielded more than %d times in one idle moment", maxYields)
-	}
+	waits(fmt.Sprintf("yielded more than %d times in one idle moment", maxYields))
 	for i := range skipAfterMiss {
 		answered()
-		if d.yieldLocked() {
-			t.Fatalf("yielded in idle moment %d after a miss, want none for %d", i+1, skipAfterMiss)
-		}
+		waits(fmt.Sprintf("yielded in idle moment %d after a miss, want none for %d", i+1, skipAfterMiss))
 	}
 	answered()
 	if !d.yieldLocked() {
