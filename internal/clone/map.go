@@ -238,31 +238,48 @@ func cloneMapAs[K comparable, V any](m unsafe.Pointer) unsafe.Pointer {
 }
 
 // fillAnyValues replaces, in dst (a maps.Clone of src), the values that
-// need a deep copy by their clones.
+// need a deep copy by their clones. A small map is read through its group
+// (see mapgroup.go), any other with a range loop.
 func fillAnyValues[K comparable](st *state, p *plan, dst, src unsafe.Pointer, _ int) error {
-	sm := *(*map[K]any)(unsafe.Pointer(&src))
 	dm := *(*map[K]any)(unsafe.Pointer(&dst))
-	for k, v := range sm {
-		e := efaceOf(&v)
-		if e.typ == nil {
-			continue
+	if g, full, ok := smallGroup(src); ok {
+		for i := range 8 {
+			if full&(1<<i) == 0 {
+				continue
+			}
+			s := groupSlot[K, any](g, i)
+			if err := fillAnyValue(st, p, dm, s.key, s.elem); err != nil {
+				return err
+			}
 		}
-		vp := planOfRT(e.typ)
-		if vp.pass {
-			continue
-		}
-		if st.track {
-			kk := k
-			st.push(keySegAt(p.key, unsafe.Pointer(&kk)))
-		}
-		nd, err := st.cloneDyn(e.typ, e.data)
-		st.pop()
-		if err != nil {
-			kk := k
-			return wrap(err, keySegAt(p.key, unsafe.Pointer(&kk)))
-		}
-		dm[k] = makeEface(e.typ, nd)
+		return nil
 	}
+	for k, v := range *(*map[K]any)(unsafe.Pointer(&src)) {
+		if err := fillAnyValue(st, p, dm, k, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// fillAnyValue sets dm[k] to a clone of v if v needs a deep copy (dm[k]
+// holds v itself until then).
+func fillAnyValue[K comparable](st *state, p *plan, dm map[K]any, k K, v any) error {
+	e := efaceOf(&v)
+	if e.typ == nil || planOfRT(e.typ).pass {
+		return nil
+	}
+	if st.track {
+		kk := k // a copy, so that k stays off the heap
+		st.push(keySegAt(p.key, unsafe.Pointer(&kk)))
+	}
+	nd, err := st.cloneDyn(e.typ, e.data)
+	st.pop()
+	if err != nil {
+		kk := k
+		return wrap(err, keySegAt(p.key, unsafe.Pointer(&kk)))
+	}
+	dm[k] = makeEface(e.typ, nd)
 	return nil
 }
 
