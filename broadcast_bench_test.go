@@ -4,6 +4,7 @@ package msgport_test
 // (one Go channel per receiver) in the same run:
 //
 //	BenchmarkBroadcast/8/{msgport,chan}      Node's BroadcastChannel test
+//	BenchmarkBroadcast/8/chan-copy           the floor with msgport's copies
 //	BenchmarkFanout/K/{msgport,chan}         K = 1 … 1024 receivers
 //	BenchmarkFanout/K/msgport-stack          listeners using 2.5 KB of stack
 //
@@ -34,6 +35,7 @@ var broadcastSeq atomic.Int64
 func BenchmarkBroadcast(b *testing.B) {
 	b.Run("8/msgport", func(b *testing.B) { benchBroadcast(b, 8, 500, false) })
 	b.Run("8/chan", func(b *testing.B) { benchBroadcastChan(b, 8, 500) })
+	b.Run("8/chan-copy", func(b *testing.B) { benchBroadcastChanCopy(b, 8, 500) })
 }
 
 // BenchmarkFanout measures the cost per delivery as receivers are added.
@@ -124,6 +126,72 @@ func benchBroadcastChan(b *testing.B, k, batch int) {
 			it := newBenchItem(sent)
 			for _, ch := range chans {
 				ch <- it
+			}
+		}
+		for range k {
+			<-done
+		}
+	}
+	b.StopTimer()
+	for _, ch := range chans {
+		close(ch)
+	}
+	for range k {
+		if got := <-exited; got != n {
+			b.Fatalf("a receiver got %d of %d", got, n)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n*k), "ns/delivery")
+}
+
+// copySink is where a floor receiver keeps its copy, alone on its cache
+// lines, so that the copy lives on the heap as a message's Data does.
+type copySink struct {
+	item benchItem
+	_    [64]byte
+}
+
+// benchBroadcastChanCopy is the floor of a broadcast with msgport's
+// copies: the sender takes a hand-written copy of each post (the snapshot
+// PostMessage must take) and sends a pointer to it on k buffered Go
+// channels; k-1 receivers each take a hand-written copy of the snapshot,
+// and the last keeps the snapshot itself, as msgport's last receiver does.
+// That is one copy per delivery, with none of the bookkeeping that makes
+// it safe (the last receiver does not wait for the others to finish
+// reading).
+func benchBroadcastChanCopy(b *testing.B, k, batch int) {
+	b.ReportAllocs()
+	n := b.N
+	done := make(chan struct{}, k)
+	exited := make(chan int, k)
+	sinks := make([]copySink, k)
+	chans := make([]chan *benchItem, k)
+	for j := range chans {
+		ch := make(chan *benchItem, batch)
+		chans[j] = ch
+		go func() {
+			got := 0
+			for p := range ch {
+				if j < k-1 {
+					sinks[j].item = copyBenchItem(*p)
+				} else {
+					sinks[j].item = *p
+				}
+				got++
+				if lastOfBatch(p.ID, n, batch) {
+					done <- struct{}{}
+				}
+			}
+			exited <- got
+		}()
+	}
+	b.ResetTimer()
+	for sent := 0; sent < n; {
+		end := min(sent+batch, n)
+		for ; sent < end; sent++ {
+			snap := copyBenchItem(newBenchItem(sent))
+			for _, ch := range chans {
+				ch <- &snap
 			}
 		}
 		for range k {
