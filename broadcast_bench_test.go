@@ -5,6 +5,7 @@ package msgport_test
 //
 //	BenchmarkBroadcast/8/{msgport,chan}      Node's BroadcastChannel test
 //	BenchmarkBroadcast/8/chan-copy           the floor with msgport's copies
+//	BenchmarkBroadcast/8/chan-copy-event     the same with the API's event
 //	BenchmarkFanout/K/{msgport,chan}         K = 1 … 1024 receivers
 //	BenchmarkFanout/K/msgport-stack          listeners using 2.5 KB of stack
 //
@@ -35,7 +36,8 @@ var broadcastSeq atomic.Int64
 func BenchmarkBroadcast(b *testing.B) {
 	b.Run("8/msgport", func(b *testing.B) { benchBroadcast(b, 8, 500, false) })
 	b.Run("8/chan", func(b *testing.B) { benchBroadcastChan(b, 8, 500) })
-	b.Run("8/chan-copy", func(b *testing.B) { benchBroadcastChanCopy(b, 8, 500) })
+	b.Run("8/chan-copy", func(b *testing.B) { benchBroadcastChanCopy(b, 8, 500, false) })
+	b.Run("8/chan-copy-event", func(b *testing.B) { benchBroadcastChanCopy(b, 8, 500, true) })
 }
 
 // BenchmarkFanout measures the cost per delivery as receivers are added.
@@ -148,7 +150,8 @@ func benchBroadcastChan(b *testing.B, k, batch int) {
 // lines, so that the copy lives on the heap as a message's Data does.
 type copySink struct {
 	item benchItem
-	_    [64]byte
+	ev   *msgport.MessageEvent
+	_    [56]byte
 }
 
 // benchBroadcastChanCopy is the floor of a broadcast with msgport's
@@ -158,27 +161,40 @@ type copySink struct {
 // and the last keeps the snapshot itself, as msgport's last receiver does.
 // That is one copy per delivery, with none of the bookkeeping that makes
 // it safe (the last receiver does not wait for the others to finish
-// reading).
-func benchBroadcastChanCopy(b *testing.B, k, batch int) {
+// reading). With events, each delivery also gets what the API hands a
+// listener: a *MessageEvent, made by the sender (8 at a time for each
+// receiver, as msgport makes them), whose Data holds the receiver's copy
+// in an interface.
+func benchBroadcastChanCopy(b *testing.B, k, batch int, events bool) {
 	b.ReportAllocs()
 	n := b.N
 	done := make(chan struct{}, k)
 	exited := make(chan int, k)
 	sinks := make([]copySink, k)
-	chans := make([]chan *benchItem, k)
+	type delivery struct {
+		snap *benchItem
+		ev   *msgport.MessageEvent
+	}
+	chans := make([]chan delivery, k)
+	spare := make([][]msgport.MessageEvent, k) // receiver j's next events, made 8 at a time
 	for j := range chans {
-		ch := make(chan *benchItem, batch)
+		ch := make(chan delivery, batch)
 		chans[j] = ch
 		go func() {
 			got := 0
-			for p := range ch {
+			for d := range ch {
+				it := *d.snap
 				if j < k-1 {
-					sinks[j].item = copyBenchItem(*p)
+					it = copyBenchItem(it)
+				}
+				if events {
+					d.ev.Data = it
+					sinks[j].ev = d.ev
 				} else {
-					sinks[j].item = *p
+					sinks[j].item = it
 				}
 				got++
-				if lastOfBatch(p.ID, n, batch) {
+				if lastOfBatch(it.ID, n, batch) {
 					done <- struct{}{}
 				}
 			}
@@ -190,8 +206,17 @@ func benchBroadcastChanCopy(b *testing.B, k, batch int) {
 		end := min(sent+batch, n)
 		for ; sent < end; sent++ {
 			snap := copyBenchItem(newBenchItem(sent))
-			for _, ch := range chans {
-				ch <- &snap
+			for j, ch := range chans {
+				d := delivery{snap: &snap}
+				if events {
+					if len(spare[j]) == 0 {
+						spare[j] = make([]msgport.MessageEvent, 8)
+					}
+					d.ev = &spare[j][0]
+					spare[j] = spare[j][1:]
+					d.ev.Type = "message"
+				}
+				ch <- d
 			}
 		}
 		for range k {
