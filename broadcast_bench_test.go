@@ -146,12 +146,13 @@ func benchBroadcastChan(b *testing.B, k, batch int) {
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n*k), "ns/delivery")
 }
 
-// copySink is where a floor receiver keeps its copy, alone on its cache
-// lines, so that the copy lives on the heap as a message's Data does.
+// copySink is where a floor receiver keeps its copy, so that the copy
+// lives on the heap as a message's Data does; 128 bytes, so that no two
+// receivers write to one cache line.
 type copySink struct {
 	item benchItem
 	ev   *msgport.MessageEvent
-	_    [56]byte
+	_    [64]byte
 }
 
 // benchBroadcastChanCopy is the floor of a broadcast with msgport's
