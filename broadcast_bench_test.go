@@ -102,48 +102,14 @@ func benchBroadcast(b *testing.B, k, batch int, deep bool) {
 // benchBroadcastChan is the floor: the same posts sent on k buffered Go
 // channels, each drained by its own goroutine (no copy).
 func benchBroadcastChan(b *testing.B, k, batch int) {
-	b.ReportAllocs()
-	n := b.N
-	done := make(chan struct{}, k)
-	exited := make(chan int, k)
-	chans := make([]chan benchItem, k)
-	for j := range chans {
-		ch := make(chan benchItem, batch)
-		chans[j] = ch
-		go func() {
-			got := 0
-			for it := range ch {
-				got++
-				if lastOfBatch(it.ID, n, batch) {
-					done <- struct{}{}
-				}
-			}
-			exited <- got
-		}()
-	}
-	b.ResetTimer()
-	for sent := 0; sent < n; {
-		end := min(sent+batch, n)
-		for ; sent < end; sent++ {
+	benchChanFloor(b, k, batch,
+		func(sent int, chans []chan benchItem) {
 			it := newBenchItem(sent)
 			for _, ch := range chans {
 				ch <- it
 			}
-		}
-		for range k {
-			<-done
-		}
-	}
-	b.StopTimer()
-	for _, ch := range chans {
-		close(ch)
-	}
-	for range k {
-		if got := <-exited; got != n {
-			b.Fatalf("a receiver got %d of %d", got, n)
-		}
-	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n*k), "ns/delivery")
+		},
+		func(_ int, it benchItem) int { return it.ID })
 }
 
 // copySink is where a floor receiver keeps its copy, so that the copy
@@ -153,6 +119,12 @@ type copySink struct {
 	item benchItem
 	ev   *msgport.MessageEvent
 	_    [64]byte
+}
+
+// copyDelivery is what benchBroadcastChanCopy sends a receiver.
+type copyDelivery struct {
+	snap *benchItem
+	ev   *msgport.MessageEvent
 }
 
 // benchBroadcastChanCopy is the floor of a broadcast with msgport's
@@ -167,48 +139,13 @@ type copySink struct {
 // receiver, as msgport makes them), whose Data holds the receiver's copy
 // in an interface.
 func benchBroadcastChanCopy(b *testing.B, k, batch int, events bool) {
-	b.ReportAllocs()
-	n := b.N
-	done := make(chan struct{}, k)
-	exited := make(chan int, k)
 	sinks := make([]copySink, k)
-	type delivery struct {
-		snap *benchItem
-		ev   *msgport.MessageEvent
-	}
-	chans := make([]chan delivery, k)
 	spare := make([][]msgport.MessageEvent, k) // receiver j's next events, made 8 at a time
-	for j := range chans {
-		ch := make(chan delivery, batch)
-		chans[j] = ch
-		go func() {
-			got := 0
-			for d := range ch {
-				it := *d.snap
-				if j < k-1 {
-					it = copyBenchItem(it)
-				}
-				if events {
-					d.ev.Data = it
-					sinks[j].ev = d.ev
-				} else {
-					sinks[j].item = it
-				}
-				got++
-				if lastOfBatch(it.ID, n, batch) {
-					done <- struct{}{}
-				}
-			}
-			exited <- got
-		}()
-	}
-	b.ResetTimer()
-	for sent := 0; sent < n; {
-		end := min(sent+batch, n)
-		for ; sent < end; sent++ {
+	benchChanFloor(b, k, batch,
+		func(sent int, chans []chan copyDelivery) {
 			snap := copyBenchItem(newBenchItem(sent))
 			for j, ch := range chans {
-				d := delivery{snap: &snap}
+				d := copyDelivery{snap: &snap}
 				if events {
 					if len(spare[j]) == 0 {
 						spare[j] = make([]msgport.MessageEvent, 8)
@@ -219,6 +156,51 @@ func benchBroadcastChanCopy(b *testing.B, k, batch int, events bool) {
 				}
 				ch <- d
 			}
+		},
+		func(j int, d copyDelivery) int {
+			it := *d.snap
+			if j < k-1 {
+				it = copyBenchItem(it)
+			}
+			if events {
+				d.ev.Data = it
+				sinks[j].ev = d.ev
+			} else {
+				sinks[j].item = it
+			}
+			return it.ID
+		})
+}
+
+// benchChanFloor runs a floor of the broadcast benchmarks: b.N posts, in
+// batches, to k receivers, each a goroutine draining a buffered Go channel
+// of D. post sends post number sent on every channel; take handles what
+// receiver j was sent and returns the post's number.
+func benchChanFloor[D any](b *testing.B, k, batch int, post func(sent int, chans []chan D), take func(j int, d D) int) {
+	b.ReportAllocs()
+	n := b.N
+	done := make(chan struct{}, k)
+	exited := make(chan int, k)
+	chans := make([]chan D, k)
+	for j := range chans {
+		ch := make(chan D, batch)
+		chans[j] = ch
+		go func() {
+			got := 0
+			for d := range ch {
+				got++
+				if lastOfBatch(take(j, d), n, batch) {
+					done <- struct{}{}
+				}
+			}
+			exited <- got
+		}()
+	}
+	b.ResetTimer()
+	for sent := 0; sent < n; {
+		end := min(sent+batch, n)
+		for ; sent < end; sent++ {
+			post(sent, chans)
 		}
 		for range k {
 			<-done
