@@ -117,8 +117,7 @@ func run(c config, root string, stdout, progress io.Writer) error {
 	if err := WriteText(stdout, rows); err != nil {
 		return err
 	}
-	pass, miss, na := Tally(rows)
-	fmt.Fprintf(stdout, "\n%d met, %d missed, %d not measured. Report: %s\n", pass, miss, na, filepath.Join(out, "results.md"))
+	fmt.Fprintf(stdout, "\n%s Report: %s\n", Verdicts(rows), filepath.Join(out, "results.md"))
 
 	var report bytes.Buffer
 	if err := WriteReport(&report, rows, res, meta); err != nil {

@@ -45,6 +45,10 @@ type Target struct {
 	Kind      Kind
 	Limit     float64
 	Info      bool // shown for reference only: no pass or miss
+	// Floor, if set, is the least any implementation of the API does for
+	// this row, measured against the same Base: a missed target says
+	// whether its floor misses it too (then the target is out of reach).
+	Floor Ref
 }
 
 // Targets are the rows of the issue "Performance: ahead of every peer, close
@@ -70,22 +74,22 @@ var Targets = []Target{
 		BaseLabel: "go-clone Slowly", Kind: AtMost, Limit: 0.5},
 	{What: "port hand-off of an int (post → handler)", Short: "hand-off / chan",
 		Subject: goRef("BenchmarkHandoff/msgport", "ns/op"), Base: goRef("BenchmarkHandoff/chan", "ns/op"),
-		BaseLabel: "buffered Go channel", Kind: AtMost, Limit: 2},
+		BaseLabel: "buffered Go channel", Kind: AtMost, Limit: 2, Floor: goRef("BenchmarkHandoff/chan-event", "ns/op")},
 	{What: "ping-pong round trip through two ports", Short: "ping-pong / chans",
 		Subject: goRef("BenchmarkPingPong/msgport", "ns/op"), Base: goRef("BenchmarkPingPong/chan", "ns/op"),
 		BaseLabel: "two Go channels", Kind: AtMost, Limit: 2},
 	{What: "small struct end to end (post → handler)", Short: "end to end small vs Node",
 		Subject: goRef("BenchmarkEndToEnd/small/msgport", "ns/op"), Base: nodeRef("mc_small_per_msg", "ns/msg"),
-		BaseLabel: "Node.js MessageChannel", Kind: Faster, Limit: 4},
+		BaseLabel: "Node.js MessageChannel", Kind: Faster, Limit: 4, Floor: goRef("BenchmarkEndToEnd/small/chan", "ns/op")},
 	{What: "100-element payload end to end", Short: "end to end large vs Node",
 		Subject: goRef("BenchmarkEndToEnd/large/msgport", "ns/op"), Base: nodeRef("mc_large_per_msg", "ns/msg"),
 		BaseLabel: "Node.js MessageChannel", Kind: Faster, Limit: 2},
 	{What: "broadcast to 8 receivers, per delivery", Short: "broadcast ×8 vs Node",
 		Subject: goRef("BenchmarkBroadcast/8/msgport", "ns/delivery"), Base: nodeRef("bc_fanout_per_delivery", "ns/delivery"),
-		BaseLabel: "Node.js BroadcastChannel", Kind: Faster, Limit: 3},
+		BaseLabel: "Node.js BroadcastChannel", Kind: Faster, Limit: 3, Floor: goRef("BenchmarkBroadcast/8/chan-copy-event", "ns/delivery")},
 	{What: "natsbus small struct throughput", Short: "natsbus / raw nats.go",
 		Subject: goRef("natsbus:BenchmarkThroughput/msgport", "ns/op"), Base: goRef("natsbus:BenchmarkThroughput/raw", "ns/op"),
-		BaseLabel: "raw nats.go pub/sub", Kind: AtMost, Limit: 1.5},
+		BaseLabel: "raw nats.go pub/sub", Kind: AtMost, Limit: 1.5, Floor: goRef("natsbus:BenchmarkThroughput/raw+handcoded+hop", "ns/op")},
 	{What: "100,000 idle channels: memory", Subject: goRef("BenchmarkIdleChannels", "MB/100k"), Kind: Ceiling, Limit: 100},
 	{What: "100,000 idle channels: goroutines held", Subject: goRef("BenchmarkIdleChannels", "goroutines"), Kind: Ceiling, Limit: 0},
 	{What: "allocations: hand-off of an int", Subject: goRef("BenchmarkHandoff/msgport", "allocs/op"), Kind: Ceiling, Limit: 2},
@@ -165,6 +169,10 @@ type Row struct {
 	// pass: how many passes there were, and in how many the pass's own ratio
 	// met the target. Zero otherwise.
 	Passes, PassesMet int
+	// For a target with a Floor whose figure was measured: the floor's
+	// ratio to Base, taken as Ratio is, and whether it misses the target.
+	FloorRatio  float64
+	FloorMisses bool
 }
 
 // Evaluate measures every target against r.
@@ -181,19 +189,33 @@ func Evaluate(targets []Target, r *Results) []Row {
 		case t.Kind == Ceiling:
 			row.Status = verdict(row.Value <= t.Limit, t.Info)
 		case !row.HaveBase || row.BaseValue <= 0 || row.Value <= 0:
-		case t.Kind == AtMost:
-			row.Ratio = row.Value / row.BaseValue
-			row.Status = verdict(row.Ratio <= t.Limit, t.Info)
 		default:
-			row.Ratio = row.BaseValue / row.Value
-			row.Status = verdict(row.Ratio >= t.Limit, t.Info)
+			var miss bool
+			row.Ratio, miss = ratio(t.Kind, row.Value, row.BaseValue, t.Limit)
+			row.Status = verdict(!miss, t.Info)
 		}
 		if row.Status == Pass || row.Status == Miss {
 			row.Passes, row.PassesMet = passesMet(t, r)
 		}
+		if t.Floor.Name != "" && row.Ratio > 0 {
+			if f, ok := r.lookup(t.Floor); ok && f > 0 {
+				row.FloorRatio, row.FloorMisses = ratio(t.Kind, f, row.BaseValue, t.Limit)
+			}
+		}
 		rows[i] = row
 	}
 	return rows
+}
+
+// ratio compares value with base as a target of kind k does (AtMost:
+// value/base, Faster: base/value) and reports whether that misses limit.
+func ratio(k Kind, value, base, limit float64) (r float64, miss bool) {
+	if k == AtMost {
+		r = value / base
+		return r, r > limit
+	}
+	r = base / value
+	return r, r < limit
 }
 
 // passesMet pairs the samples of an AtMost target's two Go figures by pass
@@ -245,6 +267,17 @@ func (row Row) Cells(markdown bool) [6]string {
 		c[5] += fmt.Sprintf(" (in %d of %d passes)", row.PassesMet, row.Passes)
 	case row.Status == Miss && row.PassesMet > 0:
 		c[5] += fmt.Sprintf(" (met in %d of %d passes)", row.PassesMet, row.Passes)
+	}
+	if row.Status == Miss && row.FloorRatio > 0 {
+		unit := "×"
+		if row.Kind == Faster {
+			unit = "× faster"
+		}
+		if row.FloorMisses {
+			c[5] += fmt.Sprintf("; its floor, %s%s, misses too", formatRatio(row.FloorRatio), unit)
+		} else {
+			c[5] += fmt.Sprintf("; its floor, %s%s, meets it", formatRatio(row.FloorRatio), unit)
+		}
 	}
 	if row.HaveValue {
 		c[1] = formatValue(row.Value, row.Subject.Unit)
@@ -320,6 +353,23 @@ func WriteMarkdown(w io.Writer, rows []Row) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// Verdicts sums up rows in a sentence: how many targets were met, missed
+// (and of those, how many are missed by their floors too) and not measured.
+func Verdicts(rows []Row) string {
+	pass, miss, na := Tally(rows)
+	out := 0
+	for _, r := range rows {
+		if r.Status == Miss && r.FloorMisses {
+			out++
+		}
+	}
+	s := fmt.Sprintf("%d met, %d missed", pass, miss)
+	if out > 0 {
+		s += fmt.Sprintf(" (%d of them missed by their floor too: out of reach on this machine)", out)
+	}
+	return s + fmt.Sprintf(", %d not measured.", na)
 }
 
 // Tally counts the verdicts of rows.

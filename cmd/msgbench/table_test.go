@@ -260,3 +260,47 @@ BenchmarkDepth/100000/chan-2 1 100 ns/op
 		t.Errorf("Summary of an unmeasured plot = %q", got)
 	}
 }
+
+// A missed target with a floor says whether the floor misses it too, and
+// the summary counts those that do.
+func TestFloorVerdict(t *testing.T) {
+	r := NewResults()
+	goOut := `BenchmarkHandoff/msgport-2          1 300 ns/op
+BenchmarkHandoff/chan-2             1 100 ns/op
+BenchmarkHandoff/chan-event-2       1 250 ns/op
+BenchmarkEndToEnd/small/msgport-2   1 200 ns/op
+BenchmarkEndToEnd/small/chan-2      1 150 ns/op
+BenchmarkBroadcast/8/msgport-2      1 1600 ns/op 200 ns/delivery
+BenchmarkBroadcast/8/chan-copy-event-2 1 1440 ns/op 180 ns/delivery
+`
+	if err := ParseGo(strings.NewReader(goOut), "", r); err != nil {
+		t.Fatal(err)
+	}
+	nb := "BenchmarkThroughput/msgport-2 1 200 ns/op\nBenchmarkThroughput/raw-2 1 100 ns/op\nBenchmarkThroughput/raw+handcoded+hop-2 1 140 ns/op\n"
+	if err := ParseGo(strings.NewReader(nb), "natsbus:", r); err != nil {
+		t.Fatal(err)
+	}
+	if err := ParseNode(strings.NewReader("mc_small_per_msg 1000 ns/msg\nbc_fanout_per_delivery 500 ns/delivery\n"), r); err != nil {
+		t.Fatal(err)
+	}
+	rows := Evaluate(Targets, r)
+	for _, c := range []struct {
+		what, result string
+	}{
+		{"port hand-off of an int (post → handler)", "❌ missed; its floor, 2.50×, misses too"},
+		{"broadcast to 8 receivers, per delivery", "❌ missed; its floor, 2.78× faster, misses too"},
+		{"natsbus small struct throughput", "❌ missed; its floor, 1.40×, meets it"},
+		{"small struct end to end (post → handler)", "✅ met"}, // a met target says nothing of its floor
+	} {
+		if got := rowFor(t, rows, c.what, "").Cells(true)[5]; got != c.result {
+			t.Errorf("%s: result %q, want %q", c.what, got, c.result)
+		}
+	}
+	want := "1 met, 3 missed (2 of them missed by their floor too: out of reach on this machine), 10 not measured."
+	if got := Verdicts(rows); got != want {
+		t.Errorf("Verdicts = %q, want %q", got, want)
+	}
+	if got := Verdicts(Evaluate(Targets, canned(t))); got != "6 met, 3 missed, 5 not measured." {
+		t.Errorf("Verdicts without floors measured = %q", got)
+	}
+}
