@@ -6,6 +6,7 @@ package msgport_test
 //	BenchmarkBroadcast/8/{msgport,chan}      Node's BroadcastChannel test
 //	BenchmarkBroadcast/8/chan-copy           the floor with msgport's copies
 //	BenchmarkBroadcast/8/chan-copy-event     the same with the API's event
+//	BenchmarkBroadcast/8/copy-event-alone    those copies and events, handed to nobody
 //	BenchmarkFanout/K/{msgport,chan}         K = 1 … 1024 receivers
 //	BenchmarkFanout/K/msgport-stack          listeners using 2.5 KB of stack
 //
@@ -38,6 +39,7 @@ func BenchmarkBroadcast(b *testing.B) {
 	b.Run("8/chan", func(b *testing.B) { benchBroadcastChan(b, 8, 500) })
 	b.Run("8/chan-copy", func(b *testing.B) { benchBroadcastChanCopy(b, 8, 500, false) })
 	b.Run("8/chan-copy-event", func(b *testing.B) { benchBroadcastChanCopy(b, 8, 500, true) })
+	b.Run("8/copy-event-alone", func(b *testing.B) { benchBroadcastWorkAlone(b, 8) })
 }
 
 // BenchmarkFanout measures the cost per delivery as receivers are added.
@@ -170,6 +172,36 @@ func benchBroadcastChanCopy(b *testing.B, k, batch int, events bool) {
 			}
 			return it.ID
 		})
+}
+
+// benchBroadcastWorkAlone makes, on the benchmark's goroutine, what
+// chan-copy-event's sender and receivers make for each post — the
+// sender's copy, a copy for every receiver but the last, an event per
+// receiver (8 at a time for each) holding its copy — and hands it to
+// nobody: the cost of a broadcast's copies and events without the hand-over
+// to the receivers' goroutines.
+func benchBroadcastWorkAlone(b *testing.B, k int) {
+	b.ReportAllocs()
+	sinks := make([]copySink, k)
+	spare := make([][]msgport.MessageEvent, k)
+	for i := range b.N {
+		snap := copyBenchItem(newBenchItem(i))
+		for j := range k {
+			if len(spare[j]) == 0 {
+				spare[j] = make([]msgport.MessageEvent, 8)
+			}
+			ev := &spare[j][0]
+			spare[j] = spare[j][1:]
+			ev.Type = "message"
+			if j < k-1 {
+				ev.Data = copyBenchItem(snap)
+			} else {
+				ev.Data = snap
+			}
+			sinks[j].ev = ev
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*k), "ns/delivery")
 }
 
 // benchChanFloor runs a floor of the broadcast benchmarks: b.N posts, in
