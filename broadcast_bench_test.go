@@ -123,6 +123,21 @@ type copySink struct {
 	_    [64]byte
 }
 
+// eventBlocks makes the floors' events as msgport makes them: eight at a
+// time, in one allocation, for each receiver j.
+type eventBlocks [][]msgport.MessageEvent
+
+// next returns a "message" event for receiver j.
+func (e eventBlocks) next(j int) *msgport.MessageEvent {
+	if len(e[j]) == 0 {
+		e[j] = make([]msgport.MessageEvent, 8)
+	}
+	ev := &e[j][0]
+	e[j] = e[j][1:]
+	ev.Type = "message"
+	return ev
+}
+
 // copyDelivery is what benchBroadcastChanCopy sends a receiver.
 type copyDelivery struct {
 	snap *benchItem
@@ -142,19 +157,14 @@ type copyDelivery struct {
 // in an interface.
 func benchBroadcastChanCopy(b *testing.B, k, batch int, events bool) {
 	sinks := make([]copySink, k)
-	spare := make([][]msgport.MessageEvent, k) // receiver j's next events, made 8 at a time
+	evs := make(eventBlocks, k)
 	benchChanFloor(b, k, batch,
 		func(sent int, chans []chan copyDelivery) {
 			snap := copyBenchItem(newBenchItem(sent))
 			for j, ch := range chans {
 				d := copyDelivery{snap: &snap}
 				if events {
-					if len(spare[j]) == 0 {
-						spare[j] = make([]msgport.MessageEvent, 8)
-					}
-					d.ev = &spare[j][0]
-					spare[j] = spare[j][1:]
-					d.ev.Type = "message"
+					d.ev = evs.next(j)
 				}
 				ch <- d
 			}
@@ -183,16 +193,11 @@ func benchBroadcastChanCopy(b *testing.B, k, batch int, events bool) {
 func benchBroadcastWorkAlone(b *testing.B, k int) {
 	b.ReportAllocs()
 	sinks := make([]copySink, k)
-	spare := make([][]msgport.MessageEvent, k)
+	evs := make(eventBlocks, k)
 	for i := range b.N {
 		snap := copyBenchItem(newBenchItem(i))
 		for j := range k {
-			if len(spare[j]) == 0 {
-				spare[j] = make([]msgport.MessageEvent, 8)
-			}
-			ev := &spare[j][0]
-			spare[j] = spare[j][1:]
-			ev.Type = "message"
+			ev := evs.next(j)
 			if j < k-1 {
 				ev.Data = copyBenchItem(snap)
 			} else {

@@ -237,7 +237,7 @@ func passesMet(t Target, r *Results) (passes, met int) {
 		if x <= 0 || bs[i] <= 0 {
 			continue
 		}
-		if x/bs[i] <= t.Limit {
+		if _, miss := ratio(t.Kind, x, bs[i], t.Limit); !miss {
 			met++
 		}
 	}
