@@ -23,7 +23,9 @@ import (
 // a slow channel never holds up the sender or other channels.
 //
 // PostMessage takes one clone of the message, so that later changes to it
-// are not seen and a value that cannot be cloned fails there. Each receiving
+// are not seen and a value that cannot be cloned fails there (on a Bus that
+// copies by encoding, an OriginalPublisher such as natsbus, the encoding
+// made during PostMessage is that copy). Each receiving
 // channel in the process then takes its own clone from that one when the
 // message reaches it: on its dispatcher goroutine, or on the goroutine that
 // calls Receive or TryReceive. The copies of a fan-out are thus made in
@@ -118,10 +120,15 @@ func (b *BroadcastChannel) Name() string { return b.name }
 // PostMessage sends a structured clone of message to every other open,
 // receiving channel of the same name on the bus. It returns ErrClosed after
 // Close (before cloning), a *DataCloneError if message cannot be cloned, or
-// the bus's error. It does not block on receivers.
+// the bus's error. It does not block on receivers. On a bus that is an
+// OriginalPublisher, the bus is handed message itself and copies it as it
+// encodes it.
 func (b *BroadcastChannel) PostMessage(message any) error {
 	if b.box.State() != mailbox.Open {
 		return ErrClosed
+	}
+	if op, ok := b.bus.(OriginalPublisher); ok {
+		return op.PublishOriginal(b.name, (*subscriber)(b), message)
 	}
 	data, err := cloneValue(message, nil)
 	if err != nil {

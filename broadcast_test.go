@@ -224,3 +224,63 @@ func TestBroadcastPull(t *testing.T) {
 		t.Fatalf("(-want +got):\n%s", d)
 	}
 }
+
+// originalBus is a test double OriginalPublisher: it records what
+// PublishOriginal is handed.
+type originalBus struct {
+	*msgport.LocalBus
+	got  []any
+	from []msgport.Subscriber
+}
+
+func (b *originalBus) PublishOriginal(name string, from msgport.Subscriber, msg any) error {
+	b.got = append(b.got, msg)
+	b.from = append(b.from, from)
+	return errors.New("refused")
+}
+
+// On an OriginalPublisher, PostMessage hands the bus the sender's own
+// message, returns the bus's error as is, and still checks for Close
+// first; on any other Bus, Publish gets a clone.
+func TestBroadcastOriginalPublisher(t *testing.T) {
+	msg := &[]int{1, 2}
+	bus := &originalBus{LocalBus: msgport.NewLocalBus()}
+	tx := msgport.NewBroadcastChannel("orig", msgport.WithBus(bus))
+	if err := tx.PostMessage(msg); err == nil || err.Error() != "refused" {
+		t.Fatalf("PostMessage = %v, want the bus's error", err)
+	}
+	if len(bus.got) != 1 || bus.got[0] != any(msg) {
+		t.Fatalf("PublishOriginal got %v, want the sender's pointer %p", bus.got, msg)
+	}
+	if bus.from[0] == nil {
+		t.Fatal("PublishOriginal got a nil from")
+	}
+	tx.Close()
+	if err := tx.PostMessage(msg); !errors.Is(err, msgport.ErrClosed) {
+		t.Fatalf("PostMessage after Close = %v, want ErrClosed", err)
+	}
+	if len(bus.got) != 1 {
+		t.Fatalf("PublishOriginal called after Close")
+	}
+
+	local := &recordingBus{LocalBus: msgport.NewLocalBus()}
+	tx = msgport.NewBroadcastChannel("orig", msgport.WithBus(local))
+	defer tx.Close()
+	if err := tx.PostMessage(msg); err != nil {
+		t.Fatal(err)
+	}
+	if got, ok := local.got.(*[]int); !ok || got == msg || !cmp.Equal(*got, *msg) {
+		t.Fatalf("Publish got %v (%p), want a clone of %v", local.got, local.got, *msg)
+	}
+}
+
+// recordingBus is a Bus that records the last message published.
+type recordingBus struct {
+	*msgport.LocalBus
+	got any
+}
+
+func (b *recordingBus) Publish(name string, from msgport.Subscriber, msg any) error {
+	b.got = msg
+	return b.LocalBus.Publish(name, from, msg)
+}

@@ -29,6 +29,22 @@ type Bus interface {
 	Publish(name string, from Subscriber, msg any) error
 }
 
+// OriginalPublisher is an optional interface of a Bus that copies messages
+// by encoding them, so that the clone PostMessage takes first would be a
+// copy made only to be read once and dropped. BroadcastChannel.PostMessage
+// on such a Bus calls PublishOriginal with the sender's own message
+// instead of Publish with a clone.
+//
+// PublishOriginal must behave exactly as Publish(name, from, c) would with
+// c, err := StructuredClone(msg): fail with that *DataCloneError, unwrapped,
+// where the clone fails, and otherwise deliver and return what Publish
+// would. msg belongs to the sender: PublishOriginal reads it on the
+// calling goroutine only, modifies nothing in it, and keeps nothing it
+// reaches once it returns. natsbus implements it.
+type OriginalPublisher interface {
+	PublishOriginal(name string, from Subscriber, msg any) error
+}
+
 // Subscriber is the receiving end of a BroadcastChannel, as a Bus sees it.
 // Its methods are safe for concurrent use and do not block.
 type Subscriber interface {

@@ -192,6 +192,14 @@ var bufPool = sync.Pool{New: func() any { return new([]byte) }}
 // maxPooled is the largest buffer put back in bufPool.
 const maxPooled = 64 << 10
 
+// putBuf returns bp to bufPool, unless it grew too large to keep.
+func putBuf(bp *[]byte) {
+	if cap(*bp) <= maxPooled {
+		*bp = (*bp)[:0]
+		bufPool.Put(bp)
+	}
+}
+
 // Publish implements msgport.Bus. It encodes msg (failing, with nothing
 // delivered, if msg holds something that cannot be sent or its encoding is
 // larger than the server's max_payload), delivers it to the other
@@ -212,12 +220,7 @@ func (b *Bus) Publish(name string, from msgport.Subscriber, msg any) error {
 		return fmt.Errorf("natsbus: publish on channel %q: %w", name, msgport.ErrClosed)
 	}
 	bp := bufPool.Get().(*[]byte)
-	defer func() {
-		if cap(*bp) <= maxPooled {
-			*bp = (*bp)[:0]
-			bufPool.Put(bp)
-		}
-	}()
+	defer putBuf(bp)
 	data, err := encodeMessage((*bp)[:0], &b.reg, int(b.nc.MaxPayload()), b.id, name, msg)
 	*bp = data
 	if err != nil {
@@ -230,7 +233,12 @@ func (b *Bus) Publish(name string, from msgport.Subscriber, msg any) error {
 	if t != nil {
 		msgport.DeliverAll(t.load(), from, msg)
 	}
+	return b.publishEncoded(name, data)
+}
 
+// publishEncoded publishes the envelope data of a message on name to NATS,
+// after its delivery in this process.
+func (b *Bus) publishEncoded(name string, data []byte) error {
 	if err := b.nc.Publish(b.subject(name), data); err != nil {
 		return fmt.Errorf("natsbus: message on channel %q delivered in this process but not published: %w", name, err)
 	}

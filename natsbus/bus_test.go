@@ -548,3 +548,87 @@ func TestOwnedDelivery(t *testing.T) {
 		})
 	}
 }
+
+type (
+	// Secretive is registered in TestPostMessageOriginal: its clone
+	// hides the secret.
+	Secretive struct{ Secret string }
+	// hiddenHook holds a func where the encoder does not look.
+	hiddenHook struct {
+		Name string
+		hook func()
+	}
+)
+
+func (Secretive) CloneMessage() (any, error) { return Secretive{Secret: "***"}, nil }
+
+// PostMessage on a Bus hands it the sender's own message
+// (msgport.OriginalPublisher), and what arrives, or the error, is what the
+// clone would have given: later changes by the sender are not seen, a
+// value the clone refuses fails with its *DataCloneError and one that
+// cannot be encoded with Publish's error, both reaching nobody, a
+// CloneMessage method is applied, and a channel on the sending Bus gets
+// its own copy.
+func TestPostMessageOriginal(t *testing.T) {
+	bus1, bus2 := pair(t, natsbus.WithTypes(Secretive{}))
+	remote := join(t, bus2, "orig")
+	from := join(t, bus1, "orig") // subscribed itself: no other local member
+
+	msg := map[string]any{"list": []any{1, "a"}}
+	post(t, from, msg)
+	msg["list"].([]any)[0] = 2
+	if got := nextData(t, remote); !reflect.DeepEqual(got, map[string]any{"list": []any{int64(1), "a"}}) {
+		t.Fatalf("got %#v, want the message as posted", got)
+	}
+
+	err := from.PostMessage(hiddenHook{Name: "x", hook: func() {}})
+	var dce *msgport.DataCloneError
+	if !errors.As(err, &dce) || dce.Path != ".hook" {
+		t.Fatalf("PostMessage = %v, want a *DataCloneError at .hook", err)
+	}
+
+	// The clone succeeds; encoding fails, as encoding the clone would.
+	err = from.PostMessage(map[any]int{1: 1, int64(1): 2})
+	if err == nil || !strings.HasPrefix(err.Error(), "natsbus: cannot send") {
+		t.Fatalf("PostMessage = %v, want Publish's error for keys that would arrive as one", err)
+	}
+
+	post(t, from, Secretive{Secret: "s"})
+	if got := nextData(t, remote); got != (Secretive{Secret: "***"}) {
+		t.Fatalf("got %#v, want what CloneMessage returns", got)
+	}
+
+	local := join(t, bus1, "orig")
+	post(t, from, "both")
+	for _, ch := range []*msgport.BroadcastChannel{local, remote} {
+		if got := nextData(t, ch); got != "both" {
+			t.Fatalf("channel on %v: got %#v, want both", ch, got)
+		}
+	}
+	empty(t, from)
+}
+
+// With no other channel of the name on the sending Bus, a plain message is
+// encoded without a clone: PublishOriginal allocates less than cloning
+// and publishing.
+func TestPublishOriginalSkipsClone(t *testing.T) {
+	bus1, _ := pair(t)
+	msg := map[string]any{"tags": []any{"a", "b", "c"}, "n": 1.5}
+	original := testing.AllocsPerRun(200, func() {
+		if err := bus1.PublishOriginal("skip", nil, msg); err != nil {
+			t.Fatal(err)
+		}
+	})
+	cloned := testing.AllocsPerRun(200, func() {
+		c, err := msgport.StructuredClone(msg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := bus1.Publish("skip", nil, c); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if original+3 > cloned {
+		t.Fatalf("PublishOriginal: %v allocations, clone and Publish: %v; want at least 3 fewer", original, cloned)
+	}
+}

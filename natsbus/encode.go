@@ -32,6 +32,10 @@ type encoder struct {
 	// value's declared type (inside a registered struct) rather than by the
 	// package documentation's table (in an interface).
 	typed bool
+	// original is set when the value is the sender's own, not its clone:
+	// the encoding stops with errNotAsClone at a dynamic type that does
+	// not encode as its clone would.
+	original bool
 }
 
 func (e *encoder) errorf(format string, args ...any) error {
@@ -354,7 +358,10 @@ func (e *encoder) encodeDynamic(d reflect.Value, depth int) error {
 	typed := e.typed
 	e.typed = false
 	var err error
-	if d.Type().Implements(errorType) && !e.registered(d.Type()) {
+	isError := d.Type().Implements(errorType)
+	if e.original && !isError && !encodesAsClone(d.Type()) {
+		err = errNotAsClone
+	} else if isError && !e.registered(d.Type()) {
 		err = e.encodeError(d)
 	} else {
 		err = e.encode(d, depth)

@@ -22,6 +22,11 @@ type header struct {
 // encodeMessage appends the envelope of msg to buf. It fails if msg cannot
 // be encoded or its envelope would be longer than limit (0: no limit).
 func encodeMessage(buf []byte, reg *registry, limit int, sender, name string, msg any) ([]byte, error) {
+	return encodeEnvelope(buf, encoder{reg: reg, limit: limit}, sender, name, msg)
+}
+
+// encodeEnvelope is encodeMessage with e, whose buf is ignored.
+func encodeEnvelope(buf []byte, e encoder, sender, name string, msg any) ([]byte, error) {
 	b := append(buf, 0x90|envelopeLen) // fixarray
 	b = appendUintCompact(b, envelopeVersion)
 	b, _ = appendString(b, sender)
@@ -29,12 +34,12 @@ func encodeMessage(buf []byte, reg *registry, limit int, sender, name string, ms
 	if err != nil {
 		return buf, err
 	}
-	e := encoder{buf: b, reg: reg, limit: limit}
+	e.buf = b
 	if err := e.encodeAny(msg, 0); err != nil {
 		return buf, err
 	}
-	if limit > 0 && len(e.buf) > limit {
-		return buf, fmt.Errorf("%w: %d bytes, the limit is %d", errTooLarge, len(e.buf), limit)
+	if e.limit > 0 && len(e.buf) > e.limit {
+		return buf, fmt.Errorf("%w: %d bytes, the limit is %d", errTooLarge, len(e.buf), e.limit)
 	}
 	return e.buf, nil
 }
