@@ -83,6 +83,16 @@
 // does: when the socket stops draining, for at most the connection's
 // FlusherTimeout (one minute by default).
 //
+// PostMessage encodes the message before it returns, so later changes to
+// it are not seen. When no other channel of the name is on the sender's
+// Bus, that encoding is the only copy made: Bus implements
+// msgport.OriginalPublisher, and msgport's structured clone is skipped.
+// Where the clone is not a plain copy of what is encoded (a CloneMessage
+// method, a *msgport.Buffer, the types of sync, sync/atomic and reflect, a
+// func, chan or unsafe.Pointer, an interface in an unexported field), the
+// message is cloned first, as for channels on the sender's Bus; what
+// arrives and what fails are the same either way.
+//
 // # Types on the wire
 //
 // Messages travel as msgpack. Channels on the sender's own Bus receive a
