@@ -37,8 +37,9 @@ const window = 1024
 // through a local NATS server, end to end, ns/op being per message:
 //
 //   - msgport: BroadcastChannel.PostMessage on bus1 to a BroadcastChannel's
-//     handler on bus2 (clone, encode, NATS, decode, dispatch: the lone
-//     receiver is handed the decoded value itself, with no clone);
+//     handler on bus2 (encode, NATS, decode, dispatch: the sender's value
+//     is encoded with no clone, as no other channel is on bus1, and the
+//     lone receiver is handed the decoded value itself);
 //   - raw: nats.go Publish of the same msgpack bytes to a nats.go handler,
 //     the floor of the transport;
 //   - raw+msgpack: nats.go with vmihailenco/msgpack Marshal and Unmarshal
