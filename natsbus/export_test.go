@@ -10,6 +10,12 @@ func (b *Bus) AppendEncoded(buf []byte, name string, msg any) ([]byte, error) {
 	return encodeMessage(buf, &b.reg, 0, b.id, name, msg)
 }
 
+// AppendEncodedOriginal appends what b puts on the wire for msg posted on
+// channel name when it encodes the sender's own value (PublishOriginal).
+func (b *Bus) AppendEncodedOriginal(buf []byte, name string, msg any) ([]byte, error) {
+	return encodeOriginal(buf, &b.reg, 0, b.id, name, msg)
+}
+
 // Pending returns how many messages of channel name nats.go holds for b,
 // counting the one being delivered until its delivery loop has moved on.
 func (b *Bus) Pending(name string) int {
