@@ -80,7 +80,7 @@ func TestEncodeOriginalAsClone(t *testing.T) {
 		{"CloneMessage", redacted{Secret: "s"}, false},
 		{"CloneMessage in an interface", map[string]any{"r": redacted{Secret: "s"}}, false},
 		{"CloneMessage in a slice of any", []any{1, redacted{Secret: "s"}}, false},
-		{"sync.Mutex", &withMutex{X: 1}, false},
+		{"sync.Mutex, held", lockedMutex(), false},
 		{"sync/atomic", &withCounter{}, false},
 		{"buffer", msgport.NewBuffer([]byte("b")), false},
 		{"nil func field", withFn{}, false},
@@ -121,6 +121,12 @@ func TestEncodeOriginalAsClone(t *testing.T) {
 			}
 		})
 	}
+}
+
+func lockedMutex() *withMutex {
+	w := &withMutex{X: 1}
+	w.mu.Lock()
+	return w
 }
 
 // encodesAsClone decides a recursive type by its parts, telling a type the
