@@ -9,12 +9,12 @@ import (
 
 // BenchmarkCodec measures one side of BenchmarkThroughput at a time:
 // natsbus's encoding of the sender's own value (envelope included) and
-// decoding of benchMsg, each
-// beside its floor in the same run, the hand-written codec of
-// raw+handcoded (both encoders append to a reused buffer, as Publish
-// does); and, with no floor beside it, the clone that PostMessage takes
-// first where the encoding cannot be the copy (another channel on the
-// sender's Bus, see PublishOriginal), which BenchmarkThroughput skips.
+// decoding of benchMsg, each beside its floor in the same run, the
+// hand-written codec of raw+handcoded (both encoders append to a reused
+// buffer, as Publish does); and, with no floor beside it, the clone that
+// PostMessage takes first where the encoding cannot be the copy (another
+// channel on the sender's Bus, see PublishOriginal), which
+// BenchmarkThroughput skips.
 func BenchmarkCodec(b *testing.B) {
 	s := startServer(b, -1)
 	bus := newBus(b, connect(b, s.ClientURL()), natsbus.WithTypes(BenchMsg{}))
