@@ -1,6 +1,7 @@
 package natsbus
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -67,6 +68,8 @@ func seedMessages(t testing.TB) [][]byte {
 // FuzzDecode feeds arbitrary bytes to the envelope decoder: it must return
 // an error or a value, never panic or run away; and a value it returns must
 // encode again and decode to something that encodes to as many bytes.
+// Encoded as a sender's own value (PublishOriginal), it must take as many
+// bytes as well, or be declined as one whose clone is not a plain copy.
 func FuzzDecode(f *testing.F) {
 	for _, b := range seedMessages(f) {
 		f.Add(b)
@@ -79,6 +82,10 @@ func FuzzDecode(f *testing.F) {
 		again, err := encodeMessage(nil, testReg, 0, string(h.sender), string(h.name), v)
 		if err != nil {
 			t.Fatalf("decoded %#v, which does not encode: %v", v, err)
+		}
+		orig, err := encodeOriginal(nil, testReg, 0, string(h.sender), string(h.name), v)
+		if !errors.Is(err, errNotAsClone) && (err != nil || len(orig) != len(again)) {
+			t.Fatalf("decoded %#v: encoded as an original, %d bytes (%v); as a copy, %d", v, len(orig), err, len(again))
 		}
 		_, v2, err := decodeMessage(again, testReg)
 		if err != nil {

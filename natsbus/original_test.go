@@ -96,31 +96,43 @@ func TestEncodeOriginalAsClone(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			orig, errO := encodeOriginal(nil, &reg, 0, "s", "n", c.v)
-			if c.direct && errO != nil {
-				t.Fatalf("encodeOriginal = %v, want it to encode the original", errO)
-			}
-			if !c.direct && errO == nil {
-				t.Fatalf("encodeOriginal succeeded, want it to decline")
-			}
-			cl, errC := msgport.StructuredClone(c.v)
-			if errC != nil || errO != nil {
-				return
-			}
-			viaClone, err := encodeMessage(nil, &reg, 0, "s", "n", cl)
-			if err != nil {
-				t.Fatalf("encoding the clone: %v", err)
-			}
-			_, got, err1 := decodeMessage(orig, &reg)
-			_, want, err2 := decodeMessage(viaClone, &reg)
-			if err1 != nil || err2 != nil {
-				t.Fatalf("decode: %v, %v", err1, err2)
-			}
-			if !reflect.DeepEqual(got, want) {
-				t.Fatalf("the original arrives as %#v, its clone as %#v", got, want)
+			if direct := checkAsClone(t, &reg, c.v); direct != c.direct {
+				t.Fatalf("encoded as the original: %v, want %v", direct, c.direct)
 			}
 		})
 	}
+	// FuzzDecode's seeds, the whole type table among them.
+	for _, v := range seedValues() {
+		checkAsClone(t, testReg, v)
+	}
+}
+
+// checkAsClone fails t if encoding v as the sender's own value succeeds
+// where its clone fails, or arrives otherwise than its clone's encoding;
+// it reports whether that encoding succeeded.
+func checkAsClone(t *testing.T, reg *registry, v any) (direct bool) {
+	t.Helper()
+	orig, errO := encodeOriginal(nil, reg, 0, "s", "n", v)
+	cl, errC := msgport.StructuredClone(v)
+	switch {
+	case errO != nil:
+		return false
+	case errC != nil:
+		t.Fatalf("%#v: encoded as the original, but its clone fails: %v", v, errC)
+	}
+	viaClone, err := encodeMessage(nil, reg, 0, "s", "n", cl)
+	if err != nil {
+		t.Fatalf("%#v: encoded as the original, but its clone does not encode: %v", v, err)
+	}
+	_, got, err1 := decodeMessage(orig, reg)
+	_, want, err2 := decodeMessage(viaClone, reg)
+	if err1 != nil || err2 != nil {
+		t.Fatalf("%#v: decode: %v, %v", v, err1, err2)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("the original arrives as %#v, its clone as %#v", got, want)
+	}
+	return true
 }
 
 func lockedMutex() *withMutex {
