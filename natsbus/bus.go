@@ -227,13 +227,19 @@ func (b *Bus) Publish(name string, from msgport.Subscriber, msg any) error {
 		return fmt.Errorf("natsbus: cannot send message on channel %q: %w", name, err)
 	}
 
+	msgport.DeliverAll(b.members(name), from, msg)
+	return b.publishEncoded(name, data)
+}
+
+// members returns the subscribers of name on this Bus, if any.
+func (b *Bus) members(name string) []msgport.Subscriber {
 	b.mu.RLock()
 	t := b.topics[name]
 	b.mu.RUnlock()
-	if t != nil {
-		msgport.DeliverAll(t.load(), from, msg)
+	if t == nil {
+		return nil
 	}
-	return b.publishEncoded(name, data)
+	return t.load()
 }
 
 // publishEncoded publishes the envelope data of a message on name to NATS,

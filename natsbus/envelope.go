@@ -25,7 +25,8 @@ func encodeMessage(buf []byte, reg *registry, limit int, sender, name string, ms
 	return encodeEnvelope(buf, encoder{reg: reg, limit: limit}, sender, name, msg)
 }
 
-// encodeEnvelope is encodeMessage with e, whose buf is ignored.
+// encodeEnvelope is encodeMessage with the encoder e (its reg, limit and
+// mode); the envelope goes into buf, whatever e.buf holds.
 func encodeEnvelope(buf []byte, e encoder, sender, name string, msg any) ([]byte, error) {
 	b := append(buf, 0x90|envelopeLen) // fixarray
 	b = appendUintCompact(b, envelopeVersion)

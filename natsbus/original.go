@@ -13,11 +13,6 @@ import (
 	"github.com/seed01aa7ee5/msgport"
 )
 
-var (
-	clonerType = reflect.TypeFor[msgport.Cloner]()
-	portType   = reflect.TypeFor[*msgport.MessagePort]()
-)
-
 // errNotAsClone stops an encoding of an original that met a dynamic type
 // for which encodesAsClone is false.
 var errNotAsClone = errors.New("natsbus: not encoded as its clone")
@@ -56,13 +51,7 @@ func (b *Bus) publishClone(name string, from msgport.Subscriber, msg any) error 
 // hasOtherSubscribers reports whether a subscriber of name on this Bus
 // other than from would be handed a published message.
 func (b *Bus) hasOtherSubscribers(name string, from msgport.Subscriber) bool {
-	b.mu.RLock()
-	t := b.topics[name]
-	b.mu.RUnlock()
-	if t == nil {
-		return false
-	}
-	for _, s := range t.load() {
+	for _, s := range b.members(name) {
 		if s != from {
 			return true
 		}

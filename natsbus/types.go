@@ -15,6 +15,8 @@ var (
 	errorType    = reflect.TypeFor[error]()
 	anySliceType = reflect.TypeFor[[]any]()
 	anyMapType   = reflect.TypeFor[map[string]any]()
+	clonerType   = reflect.TypeFor[msgport.Cloner]()
+	portType     = reflect.TypeFor[*msgport.MessagePort]()
 )
 
 // TypeName returns the name under which WithTypes registers the struct type
