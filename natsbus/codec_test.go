@@ -154,7 +154,13 @@ func TestForeignForms(t *testing.T) {
 // typed holds fields of many types for the typed decoder.
 type typed struct {
 	I8  int8
+	I16 int16
+	I32 int32
+	I64 int64
 	U8  uint8
+	U16 uint16
+	U32 uint32
+	U64 uint64
 	U   uint
 	F32 float32
 	F   float64
@@ -204,6 +210,14 @@ func TestTypedDecode(t *testing.T) {
 		check func(typed) bool
 	}{
 		{"I8", -128, func(x typed) bool { return x.I8 == -128 }},
+		{"I16", -32768, func(x typed) bool { return x.I16 == -32768 }},
+		{"I32", math.MaxInt32, func(x typed) bool { return x.I32 == math.MaxInt32 }},
+		{"I64", math.MinInt64, func(x typed) bool { return x.I64 == math.MinInt64 }},
+		{"U16", uint64(math.MaxUint16), func(x typed) bool { return x.U16 == math.MaxUint16 }},
+		{"U32", int64(math.MaxUint32), func(x typed) bool { return x.U32 == math.MaxUint32 }},
+		{"U64", uint64(math.MaxUint64), func(x typed) bool { return x.U64 == math.MaxUint64 }},
+		{"F32", math.NaN(), func(x typed) bool { return math.IsNaN(float64(x.F32)) }},
+		{"F32", -math.MaxFloat32, func(x typed) bool { return x.F32 == -math.MaxFloat32 }},
 		{"U8", uint64(255), func(x typed) bool { return x.U8 == 255 }},
 		{"U", int8(3), func(x typed) bool { return x.U == 3 }},
 		{"F32", 2, func(x typed) bool { return x.F32 == 2 }},
@@ -228,8 +242,17 @@ func TestTypedDecode(t *testing.T) {
 			t.Errorf("%s = %#v: %v", c.field, c.v, err)
 			continue
 		}
-		if x, isTyped := got.(typed); !isTyped || !c.check(x) {
+		x, isTyped := got.(typed)
+		if !isTyped || !c.check(x) {
 			t.Errorf("%s = %#v: got %#v", c.field, c.v, got)
+			continue
+		}
+		// Nothing was written beside the field.
+		if f := reflect.ValueOf(&x).Elem().FieldByName(c.field); f.IsValid() {
+			f.SetZero()
+		}
+		if !reflect.DeepEqual(x, typed{}) {
+			t.Errorf("%s = %#v: other fields changed: %#v", c.field, c.v, x)
 		}
 	}
 	bad := []struct {
@@ -238,6 +261,13 @@ func TestTypedDecode(t *testing.T) {
 		want  string
 	}{
 		{"I8", 128, "overflows int8"},
+		{"I16", -32769, "overflows int16"},
+		{"I32", math.MaxInt32 + 1, "overflows int32"},
+		{"I64", uint64(math.MaxInt64 + 1), "overflows int64"},
+		{"U16", math.MaxUint16 + 1, "overflows uint16"},
+		{"U32", math.MaxUint32 + 1, "overflows uint32"},
+		{"U64", -1, "overflows uint64"},
+		{"F32", -math.MaxFloat64, "overflows float32"},
 		{"U8", -1, "overflows uint8"},
 		{"U", 1.5, "want uint, got a float"},
 		{"F32", math.MaxFloat64, "overflows float32"},
@@ -263,6 +293,39 @@ func TestTypedDecode(t *testing.T) {
 		}
 		if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), "."+c.field) {
 			t.Errorf("%s = %#v: got %#v, %v; want an error at .%s saying %q", c.field, c.v, got, err, c.field, c.want)
+		}
+	}
+}
+
+// Registered struct types that Go boxes in different ways, received as
+// values: the decoder hands over the struct it filled, in place of a copy,
+// only where an interface holds a pointer to the value.
+type (
+	refOnly  struct{ P *int }        // pointer-shaped: the interface holds P itself
+	unit     struct{}                // zero size
+	mapOnly  struct{ M map[int]int } // pointer-shaped too
+	twoWords struct{ A, B int }
+)
+
+func TestRegisteredBoxing(t *testing.T) {
+	var reg registry
+	for _, sample := range []any{refOnly{}, unit{}, mapOnly{}, twoWords{}} {
+		reg.add(sample)
+	}
+	n := 7
+	for _, v := range []any{refOnly{&n}, refOnly{}, unit{}, mapOnly{map[int]int{1: 2}}, twoWords{3, 4}} {
+		b, err := encodeMessage(nil, &reg, 0, "s", "n", v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 2 { // each decoding its own value
+			_, got, err := decodeMessage(b, &reg)
+			if err != nil {
+				t.Fatalf("%#v: %v", v, err)
+			}
+			if !reflect.DeepEqual(got, v) {
+				t.Errorf("got %#v, want %#v", got, v)
+			}
 		}
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"math"
 	"reflect"
 	"strconv"
-	"time"
 
 	"github.com/seed01aa7ee5/msgport"
 	"github.com/vmihailenco/msgpack/v5/msgpcode"
@@ -245,192 +244,14 @@ func (d *decoder) readRegistered(typ int8, depth int) (any, error) {
 		}
 		return m, nil
 	}
-	p := reflect.New(t)
-	if err := d.readFields(p.Elem(), depth); err != nil {
+	r, p := readerOf(t), reflect.New(t)
+	if err := d.readFields(r, p.UnsafePointer(), depth); err != nil {
 		return nil, atPath(err, "("+string(raw)+")")
 	}
 	if typ == extStructPtr {
 		return p.Interface(), nil
 	}
-	return p.Elem().Interface(), nil
-}
-
-// readFields reads a map of field names into the struct v. Names v does not
-// have are skipped; fields the map does not name keep their zero value.
-func (d *decoder) readFields(v reflect.Value, depth int) error {
-	n, err := d.r.readMapLen()
-	if err != nil || n < 0 {
-		return err
-	}
-	si := structInfoOf(v.Type())
-	for range n {
-		key, ok, err := d.r.readStringBytes()
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return d.errorf("want a field name, got nil")
-		}
-		i, found := si.byName[string(key)]
-		if !found {
-			if err := d.skip(depth + 1); err != nil {
-				return err
-			}
-			continue
-		}
-		f := si.fields[i]
-		if err := d.readInto(v.Field(f.index), depth+1); err != nil {
-			return atPath(err, "."+f.name)
-		}
-	}
-	return nil
-}
-
-// readInto reads one value into v, which must be settable, converting as
-// the package documentation says (an integer within the range of an
-// integer field, any number rounded into a float field) and failing
-// otherwise.
-func (d *decoder) readInto(v reflect.Value, depth int) error {
-	if depth > maxDepth {
-		return d.errorf("nested deeper than %d levels", maxDepth)
-	}
-	c, err := d.r.peek()
-	if err != nil {
-		return err
-	}
-	t := v.Type()
-	if c == msgpcode.Nil {
-		d.r.off++
-		v.SetZero()
-		return nil
-	}
-	switch t.Kind() {
-	case reflect.Interface:
-		x, err := d.readAny(depth)
-		if err != nil {
-			return err
-		}
-		if x == nil {
-			v.SetZero()
-			return nil
-		}
-		xv := reflect.ValueOf(x)
-		if !xv.Type().AssignableTo(t) {
-			return d.errorf("want %s, got a %s", t, xv.Type())
-		}
-		v.Set(xv)
-	case reflect.Bool:
-		if c != msgpcode.False && c != msgpcode.True {
-			return d.mismatch(c, t)
-		}
-		d.r.off++
-		v.SetBool(c == msgpcode.True)
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		if !isInt(c) {
-			return d.mismatch(c, t)
-		}
-		n, err := d.r.readInt()
-		if err != nil {
-			return err
-		}
-		if (!n.neg && n.u > math.MaxInt64) || v.OverflowInt(n.i) {
-			return d.errorf("integer overflows %s", t)
-		}
-		v.SetInt(n.i)
-	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
-		if !isInt(c) {
-			return d.mismatch(c, t)
-		}
-		n, err := d.r.readInt()
-		if err != nil {
-			return err
-		}
-		if n.neg || v.OverflowUint(n.u) {
-			return d.errorf("integer overflows %s", t)
-		}
-		v.SetUint(n.u)
-	case reflect.Float32, reflect.Float64:
-		x, err := d.readNumber(c, t)
-		if err != nil {
-			return err
-		}
-		if t.Kind() == reflect.Float32 && !math.IsInf(x, 0) && v.OverflowFloat(x) {
-			return d.errorf("float overflows %s", t)
-		}
-		v.SetFloat(x)
-	case reflect.Complex64, reflect.Complex128:
-		x, err := d.readAny(depth)
-		if err != nil {
-			return err
-		}
-		switch x := x.(type) {
-		case complex64:
-			v.SetComplex(complex128(x))
-		case complex128:
-			v.SetComplex(x)
-		default:
-			return d.errorf("want %s, got a %T", t, x)
-		}
-	case reflect.String:
-		if !msgpcode.IsString(c) && !msgpcode.IsBin(c) {
-			return d.mismatch(c, t)
-		}
-		p, _, err := d.r.readStringBytes()
-		if err != nil {
-			return err
-		}
-		v.SetString(string(p))
-	case reflect.Slice:
-		if t == anySliceType && isArray(c) {
-			return d.readAnyAs(v, depth)
-		}
-		return d.readSlice(v, c, depth)
-	case reflect.Array:
-		return d.readArray(v, c, depth)
-	case reflect.Map:
-		if t == anyMapType {
-			return d.readAnyAs(v, depth)
-		}
-		return d.readMap(v, c, depth)
-	case reflect.Struct:
-		return d.readStruct(v, c, depth)
-	case reflect.Pointer:
-		if t == bufferType {
-			x, err := d.readAny(depth)
-			if err != nil {
-				return err
-			}
-			b, ok := x.(*msgport.Buffer)
-			if !ok {
-				return d.errorf("want %s, got a %T", t, x)
-			}
-			v.Set(reflect.ValueOf(b))
-			return nil
-		}
-		p := reflect.New(t.Elem())
-		if err := d.readInto(p.Elem(), depth+1); err != nil {
-			return err
-		}
-		v.Set(p)
-	default: // Func, Chan, UnsafePointer: only nil travels
-		return d.mismatch(c, t)
-	}
-	return nil
-}
-
-// readAnyAs reads into v, a []any or map[string]any, with readAny, which
-// builds them without reflection.
-func (d *decoder) readAnyAs(v reflect.Value, depth int) error {
-	x, err := d.readAny(depth)
-	if err != nil {
-		return err
-	}
-	xv := reflect.ValueOf(x)
-	if xv.Type() != v.Type() {
-		return d.errorf("want %s, got a %s", v.Type(), xv.Type())
-	}
-	v.Set(xv)
-	return nil
+	return r.box(p.UnsafePointer()), nil
 }
 
 func isArray(c byte) bool {
@@ -466,97 +287,6 @@ func (d *decoder) readNumber(c byte, t reflect.Type) (float64, error) {
 	return 0, d.mismatch(c, t)
 }
 
-func (d *decoder) readSlice(v reflect.Value, c byte, depth int) error {
-	t := v.Type()
-	if t.Elem().Kind() == reflect.Uint8 && (msgpcode.IsBin(c) || msgpcode.IsString(c)) {
-		p, _, err := d.r.readStringBytes()
-		if err != nil {
-			return err
-		}
-		s := reflect.MakeSlice(t, len(p), len(p))
-		copy(s.Bytes(), p)
-		v.Set(s)
-		return nil
-	}
-	n, err := d.r.readArrayLen()
-	if err != nil {
-		return err
-	}
-	if n == 0 {
-		v.Set(reflect.MakeSlice(t, 0, 0)) // empty, not nil
-		return nil
-	}
-	// Grown in place: MakeSlice and Set would allocate a slice header too.
-	v.SetZero()
-	v.Grow(n)
-	v.SetLen(n)
-	for i := range n {
-		if err := d.readInto(v.Index(i), depth+1); err != nil {
-			return atPath(err, "["+strconv.Itoa(i)+"]")
-		}
-	}
-	return nil
-}
-
-func (d *decoder) readArray(v reflect.Value, c byte, depth int) error {
-	t := v.Type()
-	if t.Elem().Kind() == reflect.Uint8 && msgpcode.IsBin(c) {
-		p, _, err := d.r.readStringBytes()
-		if err != nil {
-			return err
-		}
-		if len(p) != t.Len() {
-			return d.errorf("want %s, got %d bytes", t, len(p))
-		}
-		for i, b := range p {
-			v.Index(i).SetUint(uint64(b))
-		}
-		return nil
-	}
-	n, err := d.r.readArrayLen()
-	if err != nil {
-		return err
-	}
-	if n != t.Len() {
-		return d.errorf("want %s, got an array of %d", t, n)
-	}
-	for i := range n {
-		if err := d.readInto(v.Index(i), depth+1); err != nil {
-			return atPath(err, "["+strconv.Itoa(i)+"]")
-		}
-	}
-	return nil
-}
-
-func (d *decoder) readMap(v reflect.Value, c byte, depth int) error {
-	t := v.Type()
-	n, err := d.r.readMapLen()
-	if err != nil {
-		return err
-	}
-	m := reflect.MakeMapWithSize(t, n)
-	// One key and one element, reset for each entry: SetMapIndex copies
-	// them.
-	k, e := reflect.New(t.Key()).Elem(), reflect.New(t.Elem()).Elem()
-	check := mayHoldIncomparable(t.Key())
-	for range n {
-		k.SetZero()
-		e.SetZero()
-		if err := d.readInto(k, depth+1); err != nil {
-			return atPath(err, "(key)")
-		}
-		if check && !k.Comparable() {
-			return d.errorf("map key of type %s holds a value that is not comparable", t.Key())
-		}
-		if err := d.readInto(e, depth+1); err != nil {
-			return atPath(err, fmt.Sprintf("[%#v]", k))
-		}
-		m.SetMapIndex(k, e)
-	}
-	v.Set(m)
-	return nil
-}
-
 // mayHoldIncomparable reports whether a value of the comparable type t can
 // hold one that is not (in an interface), which would panic as a map key.
 func mayHoldIncomparable(t reflect.Type) bool {
@@ -573,57 +303,6 @@ func mayHoldIncomparable(t reflect.Type) bool {
 		}
 	}
 	return false
-}
-
-// readStruct reads a time.Time from a timestamp, and any other struct from
-// its registered-struct extension (which must name its type) or from a map
-// of field names.
-func (d *decoder) readStruct(v reflect.Value, c byte, depth int) error {
-	t := v.Type()
-	if t == timeType {
-		if !msgpcode.IsExt(c) {
-			return d.mismatch(c, t)
-		}
-		x, err := d.readAny(depth)
-		if err != nil {
-			return err
-		}
-		if _, ok := x.(time.Time); !ok {
-			return d.errorf("want %s, got a %T", t, x)
-		}
-		v.Set(reflect.ValueOf(x))
-		return nil
-	}
-	if !msgpcode.IsExt(c) {
-		if !isMap(c) {
-			return d.mismatch(c, t)
-		}
-		return d.readFields(v, depth)
-	}
-	typ, n, err := d.r.readExtHeader()
-	if err != nil {
-		return err
-	}
-	if typ != extStruct && typ != extStructPtr {
-		return d.errorf("want %s, got extension %d", t, typ)
-	}
-	end := d.r.off + n
-	name, err := d.r.readString()
-	if err != nil {
-		return err
-	}
-	if want := t.PkgPath() + "." + t.Name(); name != want {
-		return d.errorf("want %s, got a %s", t, name)
-	}
-	// The extension adds no level (see readRegistered); a pointer to the
-	// struct was counted by readInto.
-	if err := d.readFields(v, depth); err != nil {
-		return err
-	}
-	if d.r.off != end {
-		return d.errorf("extension %d of %d bytes holds %d", typ, n, d.r.off-(end-n))
-	}
-	return nil
 }
 
 // skip reads over one value.
