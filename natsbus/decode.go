@@ -225,7 +225,7 @@ func (d *decoder) readRegistered(typ int8, depth int) (any, error) {
 	if typ == extStructPtr {
 		depth++
 	}
-	t, ok := d.reg.byName[string(raw)]
+	r, ok := d.reg.byName[string(raw)]
 	if !ok {
 		name := string(raw)
 		c, err := d.r.peek()
@@ -244,7 +244,7 @@ func (d *decoder) readRegistered(typ int8, depth int) (any, error) {
 		}
 		return m, nil
 	}
-	r, p := readerOf(t), reflect.New(t)
+	p := reflect.New(r.t)
 	if err := d.readFields(r, p.UnsafePointer(), depth); err != nil {
 		return nil, atPath(err, "("+string(raw)+")")
 	}

@@ -49,7 +49,7 @@ func registrable(sample any) (reflect.Type, string) {
 // registry maps registered struct types to their wire names and back. It is
 // built by New and read-only afterwards.
 type registry struct {
-	byName map[string]reflect.Type
+	byName map[string]*typeReader // the reader of the type (see readers.go)
 	byType map[reflect.Type]string
 }
 
@@ -59,14 +59,14 @@ func (r *registry) add(sample any) {
 }
 
 func (r *registry) addType(t reflect.Type, name string) {
-	if old, ok := r.byName[name]; ok && old != t {
+	if old, ok := r.byName[name]; ok && old.t != t {
 		panic(fmt.Sprintf("natsbus: two types named %q", name))
 	}
 	if r.byName == nil {
-		r.byName = make(map[string]reflect.Type)
+		r.byName = make(map[string]*typeReader)
 		r.byType = make(map[reflect.Type]string)
 	}
-	r.byName[name], r.byType[t] = t, name
+	r.byName[name], r.byType[t] = readerOf(t), name
 }
 
 // structInfo lists the fields of a struct type that travel: the exported
