@@ -538,7 +538,7 @@ func (d *decoder) readFields(r *typeReader, p unsafe.Pointer, depth int) error {
 	if err != nil || n < 0 {
 		return err
 	}
-	for range n {
+	for next := range n {
 		key, ok, err := d.r.readStringBytes()
 		if err != nil {
 			return err
@@ -546,7 +546,12 @@ func (d *decoder) readFields(r *typeReader, p unsafe.Pointer, depth int) error {
 		if !ok {
 			return d.errorf("want a field name, got nil")
 		}
-		i, found := r.si.byName[string(key)]
+		// Fields arrive in the order the encoder writes them, that of the
+		// struct, unless the sender's type differs: the map is for those.
+		i, found := next, next < len(r.fields) && r.si.fields[next].name == string(key)
+		if !found {
+			i, found = r.si.byName[string(key)]
+		}
 		if !found {
 			if err := d.skip(depth + 1); err != nil {
 				return err
