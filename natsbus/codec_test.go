@@ -166,6 +166,7 @@ type typed struct {
 	F   float64
 	B   bool
 	S   string
+	Ss  []string
 	Bs  []byte
 	A   [2]int
 	Ab  [2]byte
@@ -226,6 +227,8 @@ func TestTypedDecode(t *testing.T) {
 		{"F32", 0.1, func(x typed) bool { return x.F32 == float32(0.1) }},
 		{"F", uint64(1<<53 + 1), func(x typed) bool { return x.F == 1<<53 }},
 		{"S", []byte("bin"), func(x typed) bool { return x.S == "bin" }},
+		{"Ss", []string{"a", "b"}, func(x typed) bool { return reflect.DeepEqual(x.Ss, []string{"a", "b"}) }},
+		{"Ss", []string{}, func(x typed) bool { return x.Ss != nil && len(x.Ss) == 0 }},
 		{"Bs", "str", func(x typed) bool { return string(x.Bs) == "str" }},
 		{"Ab", []byte{1, 2}, func(x typed) bool { return x.Ab == [2]byte{1, 2} }},
 		{"A", []int{1, 2}, func(x typed) bool { return x.A == [2]int{1, 2} }},
@@ -273,6 +276,8 @@ func TestTypedDecode(t *testing.T) {
 		{"F32", math.MaxFloat64, "overflows float32"},
 		{"B", 1, "want bool, got an integer"},
 		{"S", 1, "want string, got an integer"},
+		{"Ss", []any{"a", 1}, "[1]: at byte"},
+		{"Ss", "a", "want an array"},
 		{"A", []int{1}, "want [2]int, got an array of 1"},
 		{"Ab", []byte{1}, "want [2]uint8, got 1 bytes"},
 		{"M", map[string]string{"x": "y"}, "(key): at byte"},

@@ -76,6 +76,7 @@ const (
 	opInterface
 	opAnySlice
 	opSlice
+	opStrings // a slice of strings
 	opArray
 	opAnyMap
 	opMap
@@ -138,9 +139,13 @@ func compileReader(t reflect.Type, pending map[reflect.Type]*typeReader) *typeRe
 		r.op = opInterface
 	case reflect.Slice:
 		r.elem = compileReader(t.Elem(), pending)
-		r.op = opSlice
-		if t == anySliceType {
+		switch {
+		case t == anySliceType:
 			r.op = opAnySlice
+		case t.Elem().Kind() == reflect.String:
+			r.op = opStrings
+		default:
+			r.op = opSlice
 		}
 	case reflect.Array:
 		r.elem = compileReader(t.Elem(), pending)
@@ -220,6 +225,8 @@ func (d *decoder) readAt(r *typeReader, p unsafe.Pointer, depth int) error {
 		return readSlice(d, r, p, c, depth)
 	case opSlice:
 		return readSlice(d, r, p, c, depth)
+	case opStrings:
+		return readStrings(d, r, p, depth)
 	case opArray:
 		return readArray(d, r, p, c, depth)
 	case opAnyMap:
@@ -415,6 +422,18 @@ func readSlice(d *decoder, r *typeReader, p unsafe.Pointer, c byte, depth int) e
 	v.Grow(n)
 	v.SetLen(n)
 	return d.readElems(r.elem, v.UnsafePointer(), n, depth)
+}
+
+// readStrings reads a slice of strings, made with make: reflect's Grow,
+// which readSlice needs for other element types, costs more.
+func readStrings(d *decoder, r *typeReader, p unsafe.Pointer, depth int) error {
+	n, err := d.r.readArrayLen()
+	if err != nil {
+		return err
+	}
+	s := make([]string, n) // empty, not nil, for n == 0
+	*(*[]string)(p) = s    // []T of any string type T: the same layout
+	return d.readElems(r.elem, unsafe.Pointer(unsafe.SliceData(s)), n, depth)
 }
 
 // readElems reads n elements into the array at p.
