@@ -194,19 +194,24 @@ func (e *encoder) encodeStruct(v reflect.Value, depth int, ext int8) error {
 		e.buf = appendTime(e.buf, v.Interface().(time.Time))
 		return nil
 	}
-	name, registered := e.reg.byType[t]
-	if !registered {
-		return e.encodeFields(v, depth)
+	rt := e.reg.byType[t]
+	if rt == nil {
+		return e.encodeFields(v, structInfoOf(t), depth)
 	}
+	return e.encodeRegistered(v, rt, depth, ext)
+}
+
+// encodeRegistered writes v, of the registered type rt, as extension ext.
+func (e *encoder) encodeRegistered(v reflect.Value, rt *registered, depth int, ext int8) error {
 	var start int
 	var err error
 	e.buf, start = appendExtStart(e.buf, ext)
-	if e.buf, err = appendString(e.buf, name); err != nil {
+	if e.buf, err = appendString(e.buf, rt.name); err != nil {
 		return err
 	}
 	typed := e.typed
 	e.typed = true // the receiver reads the fields into their declared types
-	err = e.encodeFields(v, depth)
+	err = e.encodeFields(v, rt.si, depth)
 	e.typed = typed
 	if err != nil {
 		return err
@@ -215,8 +220,8 @@ func (e *encoder) encodeStruct(v reflect.Value, depth int, ext int8) error {
 	return err
 }
 
-func (e *encoder) encodeFields(v reflect.Value, depth int) error {
-	si := structInfoOf(v.Type())
+// encodeFields writes the fields si lists of the struct v as a map.
+func (e *encoder) encodeFields(v reflect.Value, si *structInfo, depth int) error {
 	var err error
 	if e.buf, err = appendMapLen(e.buf, len(si.fields)); err != nil {
 		return err
@@ -249,8 +254,8 @@ func (e *encoder) encodePointer(v reflect.Value, depth int) error {
 		e.buf, err = finishExt(e.buf, start)
 		return err
 	}
-	if _, ok := e.reg.byType[t.Elem()]; ok {
-		return e.encodeStruct(v.Elem(), depth+1, extStructPtr)
+	if rt := e.reg.byType[t.Elem()]; rt != nil {
+		return e.encodeRegistered(v.Elem(), rt, depth+1, extStructPtr)
 	}
 	return e.encode(v.Elem(), depth+1)
 }
@@ -358,6 +363,17 @@ func (e *encoder) encodeDynamic(d reflect.Value, depth int) error {
 	typed := e.typed
 	e.typed = false
 	var err error
+	if rt := e.reg.byType[d.Type()]; rt != nil {
+		// A registered struct, what is sent most: one lookup for what the
+		// rest takes three.
+		if e.original && !rt.asClone {
+			err = errNotAsClone
+		} else if err = e.enter(depth); err == nil {
+			err = e.encodeRegistered(d, rt, depth, extStruct)
+		}
+		e.typed = typed
+		return err
+	}
 	isError := d.Type().Implements(errorType)
 	if e.original && !isError && !encodesAsClone(d.Type()) {
 		err = errNotAsClone

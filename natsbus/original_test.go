@@ -62,6 +62,7 @@ func TestEncodeOriginalAsClone(t *testing.T) {
 	var reg registry
 	reg.add(plainMsg{})
 	reg.add(redacted{})
+	reg.add(clonerError{})
 	port := msgport.NewMessageChannel().Port1
 	defer port.Close()
 	cases := []struct {
@@ -75,6 +76,7 @@ func TestEncodeOriginalAsClone(t *testing.T) {
 		{"unexported inert field", inert{X: 1, y: 2}, true},
 		{"recursive type", &listNode{V: 1, Next: &listNode{V: 2}}, true},
 		{"error with CloneMessage in an interface", map[string]any{"err": clonerError{Text: "sent"}}, true},
+		{"registered error with CloneMessage", clonerError{Text: "sent"}, true},
 		{"nil", nil, true},
 
 		{"CloneMessage", redacted{Secret: "s"}, false},

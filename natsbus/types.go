@@ -50,7 +50,17 @@ func registrable(sample any) (reflect.Type, string) {
 // built by New and read-only afterwards.
 type registry struct {
 	byName map[string]*typeReader // the reader of the type (see readers.go)
-	byType map[reflect.Type]string
+	byType map[reflect.Type]*registered
+}
+
+// registered is what the encoder needs of a registered struct type.
+type registered struct {
+	name string
+	si   *structInfo
+	// asClone: a value of the type held in an interface, if the sender's
+	// own, encodes as its clone would (an error always does; see
+	// encodeDynamic).
+	asClone bool
 }
 
 func (r *registry) add(sample any) {
@@ -64,9 +74,14 @@ func (r *registry) addType(t reflect.Type, name string) {
 	}
 	if r.byName == nil {
 		r.byName = make(map[string]*typeReader)
-		r.byType = make(map[reflect.Type]string)
+		r.byType = make(map[reflect.Type]*registered)
 	}
-	r.byName[name], r.byType[t] = readerOf(t), name
+	r.byName[name] = readerOf(t)
+	r.byType[t] = &registered{
+		name:    name,
+		si:      structInfoOf(t),
+		asClone: t.Implements(errorType) || encodesAsClone(t),
+	}
 }
 
 // structInfo lists the fields of a struct type that travel: the exported
