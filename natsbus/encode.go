@@ -363,23 +363,23 @@ func (e *encoder) encodeDynamic(d reflect.Value, depth int) error {
 	typed := e.typed
 	e.typed = false
 	var err error
-	if rt := e.reg.byType[d.Type()]; rt != nil {
-		// A registered struct, what is sent most: one lookup for what the
-		// rest takes three.
+	t := d.Type()
+	switch rt := e.reg.byType[t]; {
+	case rt != nil: // a registered struct: one lookup, where the rest take three
 		if e.original && !rt.asClone {
 			err = errNotAsClone
 		} else if err = e.enter(depth); err == nil {
 			err = e.encodeRegistered(d, rt, depth, extStruct)
 		}
-		e.typed = typed
-		return err
-	}
-	isError := d.Type().Implements(errorType)
-	if e.original && !isError && !encodesAsClone(d.Type()) {
+	case t.Implements(errorType):
+		if e.registered(t) {
+			err = e.encode(d, depth)
+		} else {
+			err = e.encodeError(d)
+		}
+	case e.original && !encodesAsClone(t):
 		err = errNotAsClone
-	} else if isError && !e.registered(d.Type()) {
-		err = e.encodeError(d)
-	} else {
+	default:
 		err = e.encode(d, depth)
 	}
 	e.typed = typed

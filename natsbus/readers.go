@@ -2,11 +2,10 @@ package natsbus
 
 // Reading into Go types: the fields of a registered struct and everything
 // they hold. Each type gets a typeReader, compiled once, that writes a
-// value straight into a variable of the type through its address, the way
-// the core's cloner works: going through reflect.Value for every field and
-// element cost several times more. reflect is left for what the Go types
-// need it for (making maps and slices, checking that a dynamic type
-// implements an interface).
+// value straight into a variable of the type through its address, as the
+// core's cloner does, rather than through a reflect.Value for every field
+// and element. reflect is left for what needs it (making maps and most
+// slices, checking that a dynamic type implements an interface).
 //
 // Memory holding pointers is only written with typed assignments
 // (*(*string)(p) = s, *(*unsafe.Pointer)(p) = q, or reflect's Set), so the
@@ -202,10 +201,8 @@ func (d *decoder) readAt(r *typeReader, p unsafe.Pointer, depth int) error {
 	switch r.op {
 	case opBool:
 		return readBool(d, r, p, c)
-	case opSigned:
-		return readSigned(d, r, p, c)
-	case opUnsigned:
-		return readUnsigned(d, r, p, c)
+	case opSigned, opUnsigned:
+		return readInteger(d, r, p, c)
 	case opFloat:
 		return readFloat(d, r, p, c)
 	case opComplex:
@@ -259,7 +256,9 @@ func readBool(d *decoder, r *typeReader, p unsafe.Pointer, c byte) error {
 	return nil
 }
 
-func readSigned(d *decoder, r *typeReader, p unsafe.Pointer, c byte) error {
+// readInteger reads an integer into a signed (opSigned) or unsigned
+// integer of any size.
+func readInteger(d *decoder, r *typeReader, p unsafe.Pointer, c byte) error {
 	if !isInt(c) {
 		return d.mismatch(c, r.t)
 	}
@@ -268,43 +267,23 @@ func readSigned(d *decoder, r *typeReader, p unsafe.Pointer, c byte) error {
 		return err
 	}
 	bits := 8 * r.t.Size()
-	if (!n.neg && n.u > math.MaxInt64) || n.i<<(64-bits)>>(64-bits) != n.i {
+	overflows := n.neg || n.u<<(64-bits)>>(64-bits) != n.u
+	if r.op == opSigned {
+		overflows = (!n.neg && n.u > math.MaxInt64) || n.i<<(64-bits)>>(64-bits) != n.i
+	}
+	if overflows {
 		return d.errorf("integer overflows %s", r.t)
 	}
+	// n.i holds the value's two's complement bits, whatever its sign.
 	switch bits {
 	case 8:
-		*(*int8)(p) = int8(n.i)
+		*(*uint8)(p) = uint8(n.i)
 	case 16:
-		*(*int16)(p) = int16(n.i)
+		*(*uint16)(p) = uint16(n.i)
 	case 32:
-		*(*int32)(p) = int32(n.i)
+		*(*uint32)(p) = uint32(n.i)
 	default:
-		*(*int64)(p) = n.i
-	}
-	return nil
-}
-
-func readUnsigned(d *decoder, r *typeReader, p unsafe.Pointer, c byte) error {
-	if !isInt(c) {
-		return d.mismatch(c, r.t)
-	}
-	n, err := d.r.readInt()
-	if err != nil {
-		return err
-	}
-	bits := 8 * r.t.Size()
-	if n.neg || n.u<<(64-bits)>>(64-bits) != n.u {
-		return d.errorf("integer overflows %s", r.t)
-	}
-	switch bits {
-	case 8:
-		*(*uint8)(p) = uint8(n.u)
-	case 16:
-		*(*uint16)(p) = uint16(n.u)
-	case 32:
-		*(*uint32)(p) = uint32(n.u)
-	default:
-		*(*uint64)(p) = n.u
+		*(*uint64)(p) = uint64(n.i)
 	}
 	return nil
 }
