@@ -9,8 +9,9 @@ import (
 
 // BenchmarkCodec measures one side of BenchmarkThroughput at a time:
 // natsbus's encoding of the sender's own value (envelope included) and
-// decoding of benchMsg, each beside its floor in the same run, the
-// hand-written codec of raw+handcoded (both encoders append to a reused
+// decoding of benchMsg, each beside two floors in the same run, the
+// hand-written codec of raw+handcoded and that of raw+handwire+hop, which
+// reads and writes natsbus's own format (the encoders append to a reused
 // buffer, as Publish does); and, with no floor beside it, the clone that
 // PostMessage takes first where the encoding cannot be the copy (another
 // channel on the sender's Bus, see PublishOriginal), which
@@ -39,6 +40,12 @@ func BenchmarkCodec(b *testing.B) {
 			sinkBytes = appendBenchMsg(sinkBytes[:0], &benchMsg)
 		}
 	})
+	b.Run("encode/handwire", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			sinkBytes = appendBenchWire(sinkBytes[:0], wireSender, "bench", &benchMsg)
+		}
+	})
 	b.Run("decode/natsbus", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
@@ -51,6 +58,14 @@ func BenchmarkCodec(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			if _, err := decodeBenchMsg(hand); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("decode/handwire", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := decodeBenchWire(data); err != nil {
 				b.Fatal(err)
 			}
 		}
