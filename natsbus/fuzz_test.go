@@ -20,6 +20,7 @@ type record struct {
 	U     uint
 	F32   float32
 	S     string
+	Strs  []string
 	B     []byte
 	A     [2]int
 	Bytes [3]byte
@@ -48,7 +49,7 @@ func seedValues() []any {
 		nil, true, 1, int8(-1), uint64(math.MaxUint64), 1.5, float32(2), 1 + 2i, "s", []byte("b"),
 		[]any{1, "a", nil}, map[string]any{"k": []int{1}}, map[int]string{1: "x"},
 		time.Unix(1, 2), time.Unix(-1, 0), io.EOF, msgport.NewBuffer([]byte("buf")),
-		record{I8: 1, S: "x", L: []record{{U: 2}}, P: &record{}, I: record{}, K: map[int]bool{1: true}, IK: map[any]string{1: "a"}, T: time.Unix(3, 0)},
+		record{I8: 1, S: "x", Strs: []string{"a", ""}, L: []record{{U: 2}}, P: &record{}, I: record{}, K: map[int]bool{1: true}, IK: map[any]string{1: "a"}, T: time.Unix(3, 0)},
 		&record{M: map[string]int{"a": 1}, E: io.EOF, C: 1i, Buf: msgport.NewBuffer(nil), Bytes: [3]byte{1, 2, 3}},
 	}
 }
