@@ -245,25 +245,20 @@ func (r *benchReader) byte() byte {
 	return c
 }
 
-func (r *benchReader) u64() uint64 {
-	if len(r.p) < 8 {
+// next returns the next n bytes, or n zeros if fewer are left.
+func (r *benchReader) next(n int) []byte {
+	if len(r.p) < n {
 		r.err = errBench
-		return 0
+		return make([]byte, n)
 	}
-	v := binary.BigEndian.Uint64(r.p)
-	r.p = r.p[8:]
-	return v
+	b := r.p[:n]
+	r.p = r.p[n:]
+	return b
 }
 
-func (r *benchReader) u32() uint32 {
-	if len(r.p) < 4 {
-		r.err = errBench
-		return 0
-	}
-	v := binary.BigEndian.Uint32(r.p)
-	r.p = r.p[4:]
-	return v
-}
+func (r *benchReader) u64() uint64 { return binary.BigEndian.Uint64(r.next(8)) }
+
+func (r *benchReader) u32() uint32 { return binary.BigEndian.Uint32(r.next(4)) }
 
 func (r *benchReader) str(c byte) string {
 	return string(r.raw(c))
@@ -278,13 +273,7 @@ func (r *benchReader) raw(c byte) []byte {
 		r.err = errBench
 		return nil
 	}
-	if len(r.p) < n {
-		r.err = errBench
-		return nil
-	}
-	s := r.p[:n]
-	r.p = r.p[n:]
-	return s
+	return r.next(n)
 }
 
 // meta reads the map of a BenchMsg.
