@@ -216,7 +216,12 @@ func appendMeta(b []byte, meta map[string]any) []byte {
 	return b
 }
 
+// appendInt writes an integer as natsbus does: a fixint from -32 to 127,
+// else int 64.
 func appendInt(b []byte, v int64) []byte {
+	if v >= -32 && v <= 127 {
+		return append(b, byte(v))
+	}
 	return binary.BigEndian.AppendUint64(append(b, 0xd3), uint64(v))
 }
 
@@ -258,7 +263,17 @@ func (r *benchReader) next(n int) []byte {
 
 func (r *benchReader) u64() uint64 { return binary.BigEndian.Uint64(r.next(8)) }
 
-func (r *benchReader) u32() uint32 { return binary.BigEndian.Uint32(r.next(4)) }
+// int reads what appendInt writes.
+func (r *benchReader) int() int64 {
+	switch c := r.byte(); {
+	case c == 0xd3:
+		return int64(r.u64())
+	case c <= 0x7f || c >= 0xe0:
+		return int64(int8(c))
+	}
+	r.err = errBench
+	return 0
+}
 
 func (r *benchReader) str(c byte) string {
 	return string(r.raw(c))
@@ -288,23 +303,27 @@ func (r *benchReader) meta() map[string]any {
 }
 
 func (r *benchReader) value() any {
-	switch c := r.byte(); c {
-	case 0xd3:
-		return int64(r.u64())
-	case 0xcb:
-		return math.Float64frombits(r.u64())
-	default:
-		return r.str(c)
+	if len(r.p) == 0 {
+		r.err = errBench
+		return nil
 	}
+	switch c := r.p[0]; {
+	case c == 0xcb:
+		r.byte()
+		return math.Float64frombits(r.u64())
+	case c&0xe0 == 0xa0:
+		return r.str(r.byte())
+	}
+	return r.int()
 }
 
 func decodeBenchMsg(p []byte) (BenchMsg, error) {
 	r := &benchReader{p: p}
 	var m BenchMsg
-	if r.byte() != 0x94 || r.byte() != 0xd3 {
+	if r.byte() != 0x94 {
 		return m, errBench
 	}
-	m.ID = int(r.u64())
+	m.ID = int(r.int())
 	m.Name = r.str(r.byte())
 	m.Tags = make([]string, r.byte()&0x0f)
 	for i := range m.Tags {
@@ -324,7 +343,7 @@ func appendBenchWire(b []byte, sender, name string, m *BenchMsg) []byte {
 	b = append(b, 0x94, 1) // envelope: version 1, sender, channel, message
 	b = appendStr(b, sender)
 	b = appendStr(b, name)
-	b = append(b, 0xc9, 0, 0, 0, 0, 1) // ext32 of type 1, a registered struct
+	b = append(b, 0xc7, 0, 1) // ext8 of type 1, a registered struct; its length below
 	start := len(b)
 	b = appendStr(b, benchTypeName)
 	b = append(b, 0x84)
@@ -335,7 +354,7 @@ func appendBenchWire(b []byte, sender, name string, m *BenchMsg) []byte {
 		b = appendStr(b, t)
 	}
 	b = appendMeta(appendStr(b, "Meta"), m.Meta)
-	binary.BigEndian.PutUint32(b[start-5:], uint32(len(b)-start))
+	b[start-2] = byte(len(b) - start) // this message's body is under 256 bytes
 	return b
 }
 
@@ -354,17 +373,14 @@ func decodeBenchWire(p []byte) (BenchMsg, error) {
 	}
 	r.raw(r.byte()) // sender
 	r.raw(r.byte()) // channel name
-	if r.byte() != 0xc9 || r.u32() != uint32(len(r.p)-1) || r.byte() != 1 || string(r.raw(r.byte())) != benchTypeName {
+	if r.byte() != 0xc7 || int(r.byte()) != len(r.p)-1 || r.byte() != 1 || string(r.raw(r.byte())) != benchTypeName {
 		return m, errBench
 	}
 	n := int(r.byte() & 0x0f)
 	for range n {
 		switch string(r.raw(r.byte())) {
 		case "ID":
-			if r.byte() != 0xd3 {
-				return m, errBench
-			}
-			m.ID = int(r.u64())
+			m.ID = int(r.int())
 		case "Name":
 			m.Name = r.str(r.byte())
 		case "Tags":

@@ -335,6 +335,61 @@ func TestRegisteredBoxing(t *testing.T) {
 	}
 }
 
+// The short forms natsbus writes: an int or int64 from -32 to 127 as a
+// fixint, an extension of up to 255 bytes with the ext8 header. Both read
+// back as the long forms do.
+type sized struct{ S string }
+
+func TestShortForms(t *testing.T) {
+	for _, n := range []int64{math.MinInt64, -33, -32, -1, 0, 1, 127, 128, math.MaxInt64} {
+		size := 9
+		if n >= -32 && n <= 127 {
+			size = 1
+		}
+		for _, v := range []any{n, int(n)} {
+			if b := body(t, v); len(b) != size {
+				t.Errorf("%T(%d): %d bytes (% x), want %d", v, n, len(b), b, size)
+			}
+			if got := roundTrip(t, v); got != n {
+				t.Errorf("%T(%d) arrived as %T(%v)", v, n, got, got)
+			}
+		}
+	}
+
+	var reg registry
+	reg.add(sized{})
+	seen := map[byte]bool{}
+	for l := 0; l < 300; l++ {
+		v := sized{S: strings.Repeat("x", l)}
+		b, err := encodeMessage(nil, &reg, 0, "s", "n", v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, d, err := decodeHeader(b, &reg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, header, want := b[d.r.off], 3, byte(msgpcode.Ext8)
+		if c == msgpcode.Ext32 {
+			header = 6
+		}
+		bodyLen := len(b) - d.r.off - header
+		if bodyLen > 255 {
+			want = msgpcode.Ext32
+		}
+		if c != want {
+			t.Fatalf("a body of %d bytes has header %#x, want %#x", bodyLen, c, want)
+		}
+		seen[c] = true
+		if _, got, err := decodeMessage(b, &reg); err != nil || got != v {
+			t.Fatalf("a body of %d bytes: got %#v, %v", bodyLen, got, err)
+		}
+	}
+	if !seen[msgpcode.Ext8] || !seen[msgpcode.Ext32] {
+		t.Fatalf("headers seen: %v", seen)
+	}
+}
+
 // Nesting is bounded both ways: no stack overflow, a clear error.
 func TestDepth(t *testing.T) {
 	nested := func(n int) []byte {

@@ -84,8 +84,8 @@ func (d *decoder) readAny(depth int) (any, error) {
 }
 
 // intValue gives an integer the Go type its code stands for: the sized
-// codes keep their size and signedness, the fixed ones (which natsbus does
-// not write) become int64.
+// codes keep their size and signedness, the fixed ones (natsbus writes a
+// small int or int64 as one) become int64.
 func intValue(n number) any {
 	switch n.code {
 	case msgpcode.Uint8:

@@ -70,7 +70,7 @@ func (e *encoder) encode(v reflect.Value, depth int) error {
 	case reflect.Int32:
 		e.buf = appendInt32(e.buf, int32(v.Int()))
 	case reflect.Int, reflect.Int64:
-		e.buf = appendInt64(e.buf, v.Int())
+		e.buf = appendInt(e.buf, v.Int())
 	case reflect.Uint8:
 		e.buf = appendUint8(e.buf, uint8(v.Uint()))
 	case reflect.Uint16:
@@ -339,9 +339,9 @@ func (e *encoder) encodeAny(x any, depth int) error {
 	case string:
 		e.buf, err = appendString(e.buf, x)
 	case int:
-		e.buf = appendInt64(e.buf, int64(x))
+		e.buf = appendInt(e.buf, int64(x))
 	case int64:
-		e.buf = appendInt64(e.buf, x)
+		e.buf = appendInt(e.buf, x)
 	case float64:
 		e.buf = appendFloat64(e.buf, x)
 	case bool:

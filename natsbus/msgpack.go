@@ -50,6 +50,16 @@ func appendInt32(b []byte, v int32) []byte {
 func appendInt64(b []byte, v int64) []byte {
 	return binary.BigEndian.AppendUint64(append(b, msgpcode.Int64), uint64(v))
 }
+
+// appendInt appends an int or int64: a fixint from -32 to 127 (one byte),
+// else the 64-bit form. Both arrive as int64 where the table decides, as
+// the 8-, 16- and 32-bit forms would not (they keep their size).
+func appendInt(b []byte, v int64) []byte {
+	if v >= -32 && v <= 127 {
+		return append(b, byte(v))
+	}
+	return appendInt64(b, v)
+}
 func appendUint8(b []byte, v uint8) []byte { return append(b, msgpcode.Uint8, v) }
 func appendUint16(b []byte, v uint16) []byte {
 	return binary.BigEndian.AppendUint16(append(b, msgpcode.Uint16), v)
@@ -131,8 +141,18 @@ func appendExtStart(b []byte, typ int8) ([]byte, int) {
 	return b, len(b)
 }
 
+// finishExt writes the length of the extension whose body starts at start
+// and runs to the end of b. A body of up to 255 bytes gets the ext8 header
+// instead, three bytes shorter, and moves down to it: nothing may hold an
+// offset into the body by then.
 func finishExt(b []byte, start int) ([]byte, error) {
 	n := len(b) - start
+	if n <= math.MaxUint8 {
+		h := start - 6 // the header: Ext32, four length bytes, the type
+		b[h], b[h+1], b[h+2] = msgpcode.Ext8, byte(n), b[start-1]
+		copy(b[h+3:], b[start:])
+		return b[:len(b)-3], nil
+	}
 	if uint64(n) > math.MaxUint32 {
 		return b, fmt.Errorf("extension length %d exceeds msgpack's limit", n)
 	}
