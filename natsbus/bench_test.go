@@ -192,11 +192,17 @@ func appendBenchMsg(b []byte, m *BenchMsg) []byte {
 	b = append(b, 0x94)
 	b = appendInt(b, int64(m.ID))
 	b = appendStr(b, m.Name)
-	b = append(b, 0x90|byte(len(m.Tags)))
-	for _, t := range m.Tags {
+	b = appendTags(b, m.Tags)
+	return appendMeta(b, m.Meta)
+}
+
+// appendTags writes the tags of a BenchMsg.
+func appendTags(b []byte, tags []string) []byte {
+	b = append(b, 0x90|byte(len(tags)))
+	for _, t := range tags {
 		b = appendStr(b, t)
 	}
-	return appendMeta(b, m.Meta)
+	return b
 }
 
 // appendMeta writes the map of a BenchMsg.
@@ -291,6 +297,15 @@ func (r *benchReader) raw(c byte) []byte {
 	return r.next(n)
 }
 
+// tags reads the tags of a BenchMsg.
+func (r *benchReader) tags() []string {
+	tags := make([]string, r.byte()&0x0f)
+	for i := range tags {
+		tags[i] = r.str(r.byte())
+	}
+	return tags
+}
+
 // meta reads the map of a BenchMsg.
 func (r *benchReader) meta() map[string]any {
 	n := int(r.byte() & 0x0f)
@@ -325,10 +340,7 @@ func decodeBenchMsg(p []byte) (BenchMsg, error) {
 	}
 	m.ID = int(r.int())
 	m.Name = r.str(r.byte())
-	m.Tags = make([]string, r.byte()&0x0f)
-	for i := range m.Tags {
-		m.Tags[i] = r.str(r.byte())
-	}
+	m.Tags = r.tags()
 	m.Meta = r.meta()
 	return m, r.err
 }
@@ -349,10 +361,7 @@ func appendBenchWire(b []byte, sender, name string, m *BenchMsg) []byte {
 	b = append(b, 0x84)
 	b = appendInt(appendStr(b, "ID"), int64(m.ID))
 	b = appendStr(appendStr(b, "Name"), m.Name)
-	b = append(appendStr(b, "Tags"), 0x90|byte(len(m.Tags)))
-	for _, t := range m.Tags {
-		b = appendStr(b, t)
-	}
+	b = appendTags(appendStr(b, "Tags"), m.Tags)
 	b = appendMeta(appendStr(b, "Meta"), m.Meta)
 	b[start-2] = byte(len(b) - start) // this message's body is under 256 bytes
 	return b
@@ -384,10 +393,7 @@ func decodeBenchWire(p []byte) (BenchMsg, error) {
 		case "Name":
 			m.Name = r.str(r.byte())
 		case "Tags":
-			m.Tags = make([]string, r.byte()&0x0f)
-			for i := range m.Tags {
-				m.Tags[i] = r.str(r.byte())
-			}
+			m.Tags = r.tags()
 		case "Meta":
 			m.Meta = r.meta()
 		default:

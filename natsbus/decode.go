@@ -225,7 +225,7 @@ func (d *decoder) readRegistered(typ int8, depth int) (any, error) {
 	if typ == extStructPtr {
 		depth++
 	}
-	r, ok := d.reg.byName[string(raw)]
+	rt, ok := d.reg.byName[string(raw)]
 	if !ok {
 		name := string(raw)
 		c, err := d.r.peek()
@@ -244,6 +244,7 @@ func (d *decoder) readRegistered(typ int8, depth int) (any, error) {
 		}
 		return m, nil
 	}
+	r := rt.r
 	p := reflect.New(r.t)
 	if err := d.readFields(r, p.UnsafePointer(), depth); err != nil {
 		return nil, atPath(err, "("+string(raw)+")")

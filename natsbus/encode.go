@@ -211,7 +211,7 @@ func (e *encoder) encodeRegistered(v reflect.Value, rt *registered, depth int, e
 	}
 	typed := e.typed
 	e.typed = true // the receiver reads the fields into their declared types
-	err = e.encodeFields(v, rt.si, depth)
+	err = e.encodeFields(v, rt.r.si, depth)
 	e.typed = typed
 	if err != nil {
 		return err

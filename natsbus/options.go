@@ -59,8 +59,8 @@ func WithTypes(samples ...any) Option {
 		r.add(s)
 	}
 	return func(c *config) {
-		for name, tr := range r.byName {
-			c.reg.addType(tr.t, name)
+		for name, rt := range r.byName {
+			c.reg.addType(rt.r.t, name)
 		}
 	}
 }

@@ -49,14 +49,14 @@ func registrable(sample any) (reflect.Type, string) {
 // registry maps registered struct types to their wire names and back. It is
 // built by New and read-only afterwards.
 type registry struct {
-	byName map[string]*typeReader // the reader of the type (see readers.go)
+	byName map[string]*registered
 	byType map[reflect.Type]*registered
 }
 
-// registered is what the encoder needs of a registered struct type.
+// registered is a registered struct type, as the codec needs it.
 type registered struct {
 	name string
-	si   *structInfo
+	r    *typeReader // the type's reader (see readers.go); r.si its fields
 	// asClone: a value of the type held in an interface, if the sender's
 	// own, encodes as its clone would (an error always does; see
 	// encodeDynamic).
@@ -69,19 +69,19 @@ func (r *registry) add(sample any) {
 }
 
 func (r *registry) addType(t reflect.Type, name string) {
-	if old, ok := r.byName[name]; ok && old.t != t {
+	if old, ok := r.byName[name]; ok && old.r.t != t {
 		panic(fmt.Sprintf("natsbus: two types named %q", name))
 	}
 	if r.byName == nil {
-		r.byName = make(map[string]*typeReader)
+		r.byName = make(map[string]*registered)
 		r.byType = make(map[reflect.Type]*registered)
 	}
-	r.byName[name] = readerOf(t)
-	r.byType[t] = &registered{
+	rt := &registered{
 		name:    name,
-		si:      structInfoOf(t),
+		r:       readerOf(t),
 		asClone: t.Implements(errorType) || encodesAsClone(t),
 	}
+	r.byName[name], r.byType[t] = rt, rt
 }
 
 // structInfo lists the fields of a struct type that travel: the exported
